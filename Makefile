@@ -1,0 +1,109 @@
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# kvm-exitbench: one binary per exit test, built on the KVM selftest library
+# of a Linux source tree (KSRC, default Debian's linux-source-6.12 under build/).
+
+# One line per exit test: selftests/exit_NAME.c becomes ./exit_NAME.
+TESTS += cpuid
+TESTS += hlt
+TESTS += msr_read
+TESTS += msr_write
+TESTS += io_user
+TESTS += io_kernel
+TESTS += ept_violation
+TESTS += mmio
+TESTS += vmcall
+TESTS += exception
+TESTS += external_interrupt
+TESTS += triple_fault
+TESTS += xsetbv
+TESTS += wbinvd
+TESTS += invd
+TESTS += cr_access
+
+CC ?= cc
+B := build
+# Resolved once per make run; prepare_ksrc.sh extracts/installs when needed.
+KSRC_DIR := $(shell lib/prepare_ksrc.sh $(KSRC) || echo PREPARE_FAILED)
+ifeq ($(KSRC_DIR),PREPARE_FAILED)
+$(error could not prepare the kernel source tree (see the message above))
+endif
+ST := $(KSRC_DIR)/tools/testing/selftests/kvm
+
+INCLUDES := -I$(KSRC_DIR)/tools/include -I$(KSRC_DIR)/tools/arch/x86/include \
+	-isystem $(KSRC_DIR)/usr/include -I$(ST)/include -I$(ST)/include/x86_64 \
+	-I$(KSRC_DIR)/tools/testing/selftests
+# The selftest library's own flags (tools/testing/selftests/kvm/Makefile).
+ST_CFLAGS := -DQUIET -Wall -Wstrict-prototypes -Wuninitialized -O2 -g -std=gnu99 \
+	-MD -MP -DCONFIG_64BIT -U_FORTIFY_SOURCE \
+	-fno-builtin-memcmp -fno-builtin-memcpy -fno-builtin-memset \
+	-fno-builtin-strnlen -fno-stack-protector -fno-PIE -fno-strict-aliasing \
+	-march=x86-64-v2 -D_GNU_SOURCE= $(INCLUDES)
+# Our own files: the same, plus -Wextra, warning-free.
+# Kernel headers as system headers (same order): their warnings are not ours.
+OUR_CFLAGS := $(filter-out -I% -isystem $(KSRC_DIR)/usr/include,$(ST_CFLAGS)) \
+	-Wextra -Ilib -Iguest_code $(subst -I,-isystem ,$(INCLUDES))
+LDFLAGS_DYN := -pthread -no-pie
+LDLIBS := -ldl -lm
+
+LIBKVM_C := assert.c elf.c guest_modes.c io.c kvm_util.c memstress.c \
+	guest_sprintf.c rbtree.c sparsebit.c test_util.c ucall_common.c \
+	userfaultfd_util.c x86_64/apic.c x86_64/hyperv.c x86_64/memstress.c \
+	x86_64/pmu.c x86_64/processor.c x86_64/sev.c x86_64/svm.c \
+	x86_64/ucall.c x86_64/vmx.c
+LIBKVM_OBJS := $(patsubst %.c,$(B)/libkvm/%.o,$(LIBKVM_C)) \
+	$(B)/libkvm/x86_64/handlers.o $(B)/libkvm/string_override.o
+
+# Host-side harness and guest-side driver shared by every test.
+HARNESS_SRC := $(wildcard lib/*.c) $(wildcard guest_code/*.c)
+HARNESS_OBJS := $(patsubst %.c,$(B)/obj/%.o,$(HARNESS_SRC))
+EXITLIB := $(filter-out $(B)/obj/lib/exitbench_info.o,$(HARNESS_OBJS))
+
+BINS := $(addprefix exit_,$(TESTS))
+STATIC_BINS := $(addprefix $(B)/static/,$(BINS) exitbench_info)
+
+.PHONY: all static check clean kernel help
+all: $(BINS) exitbench_info
+
+help:
+	@echo "make [KSRC=/path/to/linux]   build ./exit_* and ./exitbench_info"
+	@echo "make static                  statically linked copies in $(B)/static/"
+	@echo "make check                   unit tests, real runs on /dev/kvm, bad input"
+	@echo "make kernel [STOCK=1]        build the (patched or stock) kernel under test"
+	@echo "make clean                   remove build products (keeps the kernel source)"
+
+static: $(STATIC_BINS)
+
+$(LIBKVM_OBJS) $(HARNESS_OBJS): Makefile
+
+$(B)/libkvm/%.o: $(ST)/lib/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ST_CFLAGS) -I$(ST)/lib -c $< -o $@
+$(B)/libkvm/%.o: $(ST)/lib/%.S
+	@mkdir -p $(dir $@)
+	$(CC) $(ST_CFLAGS) -c $< -o $@
+# Freestanding, as upstream does, so memcmp() is not compiled into itself.
+$(B)/libkvm/string_override.o: $(ST)/lib/string_override.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ST_CFLAGS) -ffreestanding -c $< -o $@
+
+$(B)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(OUR_CFLAGS) -c $< -o $@
+
+exit_%: $(B)/obj/selftests/exit_%.o $(EXITLIB) $(LIBKVM_OBJS)
+	$(CC) $(LDFLAGS_DYN) $^ $(LDLIBS) -o $@
+exitbench_info: $(B)/obj/lib/exitbench_info.o $(EXITLIB) $(LIBKVM_OBJS)
+	$(CC) $(LDFLAGS_DYN) $^ $(LDLIBS) -o $@
+
+$(B)/static/exit_%: $(B)/obj/selftests/exit_%.o $(EXITLIB) $(LIBKVM_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) -static $(LDFLAGS_DYN) $^ $(LDLIBS) -o $@
+$(B)/static/exitbench_info: $(B)/obj/lib/exitbench_info.o $(EXITLIB) $(LIBKVM_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) -static $(LDFLAGS_DYN) $^ $(LDLIBS) -o $@
+
+-include $(shell find $(B)/obj $(B)/libkvm -name '*.d' 2>/dev/null)
+
+clean:
+	rm -rf $(B)/obj $(B)/libkvm $(B)/static $(B)/tests $(BINS) exitbench_info

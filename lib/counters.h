@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Counter sources: ways to learn how many exits of one reason a vCPU took.
+ * Each source is one file (lib/counter_*.c) defining a counter_source_ops and
+ * one line in the table of lib/counters.c. The runner reads every open source
+ * before and after each timed loop and judges the deltas here.
+ */
+#ifndef EXITBENCH_COUNTERS_H
+#define EXITBENCH_COUNTERS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "exitbench.h"
+#include "reasons.h"
+
+/* KVM_EXIT_* values the harness counts itself (see counter_vmm.c). */
+#define VMM_EXIT_SLOTS 64
+
+/* What a source is asked to count. */
+struct counter_target {
+	struct kvm_vm *vm;
+	struct kvm_vcpu *vcpu;
+	enum vendor vendor;
+	struct exit_reason_id reason;
+	/* KVM_EXIT_* each exit of the loop reaches userspace as; 0: none. */
+	uint32_t userspace_exit;
+	/* Userspace exits the runner saw, by KVM_EXIT_* (for counter_vmm.c). */
+	const uint64_t *vmm_exits;
+};
+
+struct counter_reading {
+	uint64_t reason;	/* exits of the target reason */
+	uint64_t total;		/* exits of every reason */
+};
+
+struct counter_source;
+
+struct counter_source_ops {
+	const char *name;	/* as given to --counters */
+	const char *what;	/* one line for the README and -v */
+	/*
+	 * Prepare to count for @t. Return 0, or -1 with why the source cannot
+	 * be used here in @why. Set src->sees_reason / src->sees_total.
+	 */
+	int (*open)(struct counter_source *src, const struct counter_target *t,
+		    char *why, size_t len);
+	/* Read the current values; -1 with @why on failure. */
+	int (*read)(struct counter_source *src, struct counter_reading *r,
+		    char *why, size_t len);
+	void (*close)(struct counter_source *src);
+};
+
+enum verdict {
+	VERDICT_EXACT,
+	VERDICT_WITHIN,
+	VERDICT_UNVERIFIED,
+	VERDICT_MISMATCH,
+};
+
+struct counter_source {
+	const struct counter_source_ops *ops;
+	void *priv;
+	bool usable;		/* opened and consistent so far */
+	bool sees_reason;
+	bool sees_total;
+	char why[256];		/* why not usable */
+	struct counter_reading before;
+	/* Sums over the timed windows. */
+	uint64_t expected, counted, total, windows;
+	enum verdict verdict;	/* worst window so far */
+};
+
+#define MAX_COUNTER_SOURCES 16
+
+struct counter_set {
+	struct counter_source src[MAX_COUNTER_SOURCES];
+	int n;
+	double tolerance;
+};
+
+extern const struct counter_source_ops *const counter_sources[];
+
+/* Check a --counters list; -1 with the unknown name in @err. */
+int counters_validate(const char *list, char *err, size_t len);
+/*
+ * Open the sources named in @list (NULL: all), in priority order. A source
+ * named explicitly that cannot be used is an error (-1, @err says why).
+ */
+int counters_open(struct counter_set *cs, const char *list,
+		  const struct counter_target *t, double tolerance,
+		  char *err, size_t len);
+void counters_begin(struct counter_set *cs);
+/* End a window in which @expected exits of the reason should have happened. */
+void counters_end(struct counter_set *cs, uint64_t expected);
+void counters_close(struct counter_set *cs);
+/* The source whose verdict stands: the first usable one that sees the reason. */
+const struct counter_source *counters_primary(const struct counter_set *cs);
+enum verdict counters_verdict(const struct counter_set *cs);
+
+enum verdict judge(uint64_t expected, uint64_t counted, double tolerance);
+const char *verdict_name(enum verdict v);
+enum verdict verdict_worse(enum verdict a, enum verdict b);
+
+#endif

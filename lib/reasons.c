@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* <linux/kvm.h> first: SVM_EXIT_REASONS uses its *_VECTOR constants. */
+#include <linux/kvm.h>
+#include <asm/svm.h>
+#include <asm/vmx.h>
+
+#include "reasons.h"
+
+struct reason_name {
+	uint32_t code;
+	const char *name;
+};
+
+static const struct reason_name vmx_names[] = { VMX_EXIT_REASONS };
+static const struct reason_name svm_names[] = { SVM_EXIT_REASONS };
+
+static const char *lookup(const struct reason_name *t, size_t n, uint32_t code)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (t[i].code == code)
+			return t[i].name;
+	return NULL;
+}
+
+const char *vmx_reason_name(uint32_t reason)
+{
+	return lookup(vmx_names, sizeof(vmx_names) / sizeof(vmx_names[0]), reason);
+}
+
+const char *svm_reason_name(uint32_t code)
+{
+	return lookup(svm_names, sizeof(svm_names) / sizeof(svm_names[0]), code);
+}
+
+static const char *const vendor_names[] = {
+	[VENDOR_OTHER] = "other",
+	[VENDOR_VMX] = "vmx",
+	[VENDOR_SVM] = "svm",
+};
+
+const char *vendor_name(enum vendor v)
+{
+	return vendor_names[v];
+}
+
+int vendor_from_name(const char *s, enum vendor *v)
+{
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		if (!strcmp(s, vendor_names[i])) {
+			*v = (enum vendor)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static int cpu_has_flag(const char *flag)
+{
+	char line[8192];
+	FILE *f = fopen("/proc/cpuinfo", "r");
+	int found = 0;
+
+	if (!f)
+		return 0;
+	while (!found && fgets(line, sizeof(line), f)) {
+		char *tok, *save;
+
+		if (strncmp(line, "flags", 5))
+			continue;
+		for (tok = strtok_r(strchr(line, ':'), " \t\n:", &save); tok;
+		     tok = strtok_r(NULL, " \t\n", &save))
+			if (!strcmp(tok, flag))
+				found = 1;
+		break;
+	}
+	fclose(f);
+	return found;
+}
+
+enum vendor detect_vendor(void)
+{
+	const char *env = getenv("EXITBENCH_VENDOR");
+	enum vendor v;
+
+	if (env && !vendor_from_name(env, &v))
+		return v;
+	if (!access("/sys/module/kvm_intel", F_OK))
+		return VENDOR_VMX;
+	if (!access("/sys/module/kvm_amd", F_OK))
+		return VENDOR_SVM;
+	if (cpu_has_flag("vmx"))
+		return VENDOR_VMX;
+	if (cpu_has_flag("svm"))
+		return VENDOR_SVM;
+	return VENDOR_OTHER;
+}

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Exit-reason names from the kernel's own tables, and the host's vendor. */
+#ifndef EXITBENCH_REASONS_H
+#define EXITBENCH_REASONS_H
+
+#include <stdint.h>
+
+enum vendor {
+	VENDOR_OTHER,	/* neither VMX nor SVM: e.g. a software hypervisor */
+	VENDOR_VMX,
+	VENDOR_SVM,
+};
+
+/* VMX_EXIT_REASONS name of a basic reason, or NULL when not defined. */
+const char *vmx_reason_name(uint32_t reason);
+/* SVM_EXIT_REASONS name of an exit code, or NULL when not defined. */
+const char *svm_reason_name(uint32_t code);
+const char *vendor_name(enum vendor v);
+int vendor_from_name(const char *s, enum vendor *v);	/* 0 on success */
+
+/*
+ * Which exit-reason numbering this host's KVM uses: VMX when kvm_intel is
+ * loaded, SVM when kvm_amd is, else the CPU flags, else OTHER.
+ * EXITBENCH_VENDOR=vmx|svm|other overrides it (for tests).
+ */
+enum vendor detect_vendor(void);
+
+#endif

@@ -1,0 +1,261 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kselftest.h"
+
+#include "json.h"
+#include "result.h"
+#include "sysinfo.h"
+
+void result_init(struct result *r, const struct exit_test *t, const struct options *o)
+{
+	memset(r, 0, sizeof(*r));
+	r->test = t;
+	r->opts = o;
+	r->vendor = detect_vendor();
+}
+
+const char *result_reason_name(const struct exit_test *t, enum vendor v,
+			       char *buf, size_t len)
+{
+	const char *vmx = vmx_reason_name(t->reason.vmx);
+	const char *svm = svm_reason_name(t->reason.svm);
+
+	if (v == VENDOR_VMX)
+		snprintf(buf, len, "%s", vmx ? vmx : "UNKNOWN");
+	else if (v == VENDOR_SVM)
+		snprintf(buf, len, "%s", svm ? svm : "unknown");
+	else
+		snprintf(buf, len, "%s/%s", vmx ? vmx : "UNKNOWN", svm ? svm : "unknown");
+	return buf;
+}
+
+static void write_summary(struct json *j, const char *key, const struct summary *s,
+			  double scale)
+{
+	json_key(j, key);
+	json_begin_object(j);
+	json_kv_double(j, "median", s->median * scale);
+	json_kv_double(j, "min", s->min * scale);
+	json_kv_double(j, "max", s->max * scale);
+	json_kv_double(j, "p10", s->p10 * scale);
+	json_kv_double(j, "p90", s->p90 * scale);
+	json_kv_double(j, "mean", s->mean * scale);
+	json_kv_double(j, "stddev", s->stddev * scale);
+	json_kv_double(j, "cv", s->cv);
+	json_end_object(j);
+}
+
+static void write_source(struct json *j, const struct counter_source *s)
+{
+	json_begin_object(j);
+	json_kv_string(j, "name", s->ops->name);
+	json_kv_bool(j, "usable", s->usable);
+	json_kv_string(j, "why_not", s->usable ? NULL : s->why);
+	json_kv_bool(j, "sees_reason", s->usable && s->sees_reason);
+	json_kv_u64(j, "windows", s->windows);
+	json_kv_u64(j, "expected", s->expected);
+	if (s->usable && s->sees_reason)
+		json_kv_u64(j, "counted", s->counted);
+	else
+		json_kv_string(j, "counted", NULL);
+	if (s->usable && s->sees_total)
+		json_kv_u64(j, "total", s->total);
+	else
+		json_kv_string(j, "total", NULL);
+	json_kv_string(j, "verdict", s->usable && s->sees_reason && s->windows ?
+		       verdict_name(s->verdict) : "unverified");
+	json_end_object(j);
+}
+
+static void write_json(const struct result *r, const char *status, const struct summary *cpe,
+		       enum verdict v)
+{
+	const struct exit_test *t = r->test;
+	const struct counter_source *p = counters_primary(&r->counters);
+	const char *path = r->opts ? r->opts->json_path : NULL;
+	double ns = r->tsc_khz ? 1e6 / (double)r->tsc_khz : NAN;
+	char tmp[4096], name[64];
+	struct json j;
+	unsigned int i;
+	FILE *f;
+	int fd, k;
+
+	if (!path)
+		return;
+	snprintf(tmp, sizeof(tmp), "%s.partial", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0 || !(f = fdopen(fd, "w"))) {
+		fprintf(stderr, "exit_%s: cannot write %s: %s\n", t->name, tmp, strerror(errno));
+		exit(KSFT_FAIL);
+	}
+	json_init(&j, f);
+	json_begin_object(&j);
+	json_kv_u64(&j, "schema_version", RESULT_SCHEMA_VERSION);
+	snprintf(name, sizeof(name), "exit_%s", t->name);
+	json_kv_string(&j, "name", name);
+	json_kv_string(&j, "kut_name", t->kut_name);
+	json_kv_string(&j, "summary", t->summary);
+	json_kv_string(&j, "status", status);
+	json_kv_string(&j, "status_reason", r->reason[0] ? r->reason : NULL);
+	json_kv_string(&j, "note", t->note);
+	json_kv_string(&j, "vendor", vendor_name(r->vendor));
+	json_key(&j, "reason");
+	json_begin_object(&j);
+	json_kv_u64(&j, "vmx", t->reason.vmx);
+	json_kv_u64(&j, "svm", t->reason.svm);
+	json_kv_string(&j, "name", result_reason_name(t, r->vendor, tmp, sizeof(tmp)));
+	json_kv_string(&j, "vmx_name", vmx_reason_name(t->reason.vmx));
+	json_kv_string(&j, "svm_name", svm_reason_name(t->reason.svm));
+	json_end_object(&j);
+	json_kv_u64(&j, "exits_per_iteration", t->exits_per_iteration ? t->exits_per_iteration : 1);
+	json_kv_u64(&j, "iterations", r->iterations);
+	json_kv_bool(&j, "iterations_scaled", r->scaled);
+	json_kv_u64(&j, "target_cycles", r->opts ? r->opts->target_cycles : 0);
+	json_kv_u64(&j, "trials", r->ntrials);
+	json_kv_i64(&j, "cpu", r->opts ? r->opts->cpu : -1);
+	json_kv_string(&j, "timing", t->host_loop ? "host" : t->self_timed ? "guest-self" : "guest");
+	if (r->tsc_khz)
+		json_kv_u64(&j, "tsc_khz", r->tsc_khz);
+	else
+		json_kv_string(&j, "tsc_khz", NULL);
+	write_summary(&j, "cycles_per_exit", cpe, 1);
+	write_summary(&j, "ns_per_exit", cpe, ns);
+	json_key(&j, "samples");
+	json_begin_array(&j);
+	for (i = 0; i < r->ntrials; i++)
+		json_double(&j, r->samples[i]);
+	json_end_array(&j);
+	json_key(&j, "trial_detail");
+	json_begin_array(&j);
+	for (i = 0; i < r->ntrials; i++) {
+		json_begin_object(&j);
+		json_kv_u64(&j, "loop_cycles", r->loop_cycles[i]);
+		json_kv_u64(&j, "baseline_cycles", r->baseline_cycles[i]);
+		json_kv_u64(&j, "iterations", r->loop_iterations[i]);
+		json_end_object(&j);
+	}
+	json_end_array(&j);
+
+	json_key(&j, "attribution");
+	json_begin_object(&j);
+	json_kv_string(&j, "source", p ? p->ops->name : NULL);
+	json_kv_u64(&j, "expected", r->expected);
+	if (p) {
+		json_kv_u64(&j, "counted", p->counted);
+		if (p->sees_total && p->total >= p->counted)
+			json_kv_u64(&j, "other", p->total - p->counted);
+		else
+			json_kv_string(&j, "other", NULL);
+	} else {
+		json_kv_string(&j, "counted", NULL);
+		json_kv_string(&j, "other", NULL);
+	}
+	json_kv_string(&j, "verdict", verdict_name(v));
+	json_kv_double(&j, "tolerance", t->tolerance);
+	json_kv_u64(&j, "harness_exits_per_trial",
+		    !t->host_loop && t->reason.vmx == 30 ? 1 : 0);
+	json_key(&j, "sources");
+	json_begin_array(&j);
+	for (k = 0; k < r->counters.n; k++)
+		write_source(&j, &r->counters.src[k]);
+	json_end_array(&j);
+	json_end_object(&j);
+
+	json_key(&j, "host");
+	json_begin_object(&j);
+	sysinfo_write(&j, r->tsc_khz);
+	json_end_object(&j);
+	json_end_object(&j);
+	fputc('\n', f);
+	if (!json_ok(&j) || fclose(f)) {
+		fprintf(stderr, "exit_%s: writing %s failed\n", t->name, tmp);
+		unlink(tmp);
+		exit(KSFT_FAIL);
+	}
+	/* link() does not replace: an existing result is never overwritten. */
+	if (link(tmp, path)) {
+		fprintf(stderr, "exit_%s: cannot create %s: %s\n", t->name, path, strerror(errno));
+		unlink(tmp);
+		exit(KSFT_FAIL);
+	}
+	unlink(tmp);
+}
+
+void result_finish(struct result *r, enum result_kind kind)
+{
+	const struct exit_test *t = r->test;
+	const struct counter_source *p;
+	struct summary cpe = summarize(r->samples, r->ntrials);
+	enum verdict v = counters_verdict(&r->counters);
+	double ns = r->tsc_khz ? 1e6 / (double)r->tsc_khz : NAN;
+	bool fail = kind == RESULT_FAIL;
+	char rname[64], counted[32];
+	int k;
+
+	alarm(0);
+	if (kind == RESULT_SKIP) {
+		write_json(r, "skip", &cpe, VERDICT_UNVERIFIED);
+		ksft_test_result_skip("exit_%s: %s\n", t->name, r->reason);
+		exit(KSFT_SKIP);
+	}
+	if (kind == RESULT_MEASURED) {
+		if (v == VERDICT_MISMATCH)
+			snprintf(r->reason, sizeof(r->reason), "exits were not counted where expected");
+		else if (!isfinite(cpe.median) || cpe.median <= 0)
+			snprintf(r->reason, sizeof(r->reason),
+				 "the exiting loop was not slower than its baseline: did the exit happen?");
+		fail = r->reason[0] != 0;
+	}
+	p = counters_primary(&r->counters);
+	result_reason_name(t, r->vendor, rname, sizeof(rname));
+	if (r->opts && r->opts->verbose) {
+		for (k = 0; k < r->counters.n; k++) {
+			const struct counter_source *s = &r->counters.src[k];
+
+			if (!s->usable)
+				printf("# counters %s: not used: %s\n", s->ops->name, s->why);
+			else
+				printf("# counters %s: %s exits expected %llu, counted %s%llu, all exits %s%llu: %s\n",
+				       s->ops->name, rname, (unsigned long long)s->expected,
+				       s->sees_reason ? "" : "(unseen) ", (unsigned long long)s->counted,
+				       s->sees_total ? "" : "(unseen) ", (unsigned long long)s->total,
+				       s->sees_reason ? verdict_name(s->verdict) : "unverified");
+		}
+		if (t->note)
+			printf("# note: %s\n", t->note);
+	}
+	write_json(r, fail ? "fail" : "pass", &cpe, v);
+	if (kind == RESULT_FAIL) {
+		ksft_test_result_fail("exit_%s: %s\n", t->name, r->reason);
+		exit(KSFT_FAIL);
+	}
+	(fail ? ksft_test_result_fail : ksft_test_result_pass)(
+		"exit_%s: %.1f cycles/exit (median of %u, CV %.1f%%), %.1f ns/exit; %s exits expected %llu, counted %s by %s: attribution %s%s%s\n",
+		t->name, cpe.median, r->ntrials, cpe.cv * 100, cpe.median * ns, rname,
+		(unsigned long long)r->expected,
+		p ? (snprintf(counted, sizeof(counted), "%llu", (unsigned long long)p->counted), counted) : "-",
+		p ? p->ops->name : "no source", verdict_name(v),
+		fail ? "; " : "", fail ? r->reason : "");
+	exit(fail ? KSFT_FAIL : KSFT_PASS);
+}
+
+void result_skip_early(const struct exit_test *t, const char *json_path,
+		       const char *why, int err)
+{
+	struct options o = { .json_path = json_path, .cpu = -1 };
+	static struct result r;
+
+	ksft_print_header();
+	ksft_set_plan(1);
+	result_init(&r, t, &o);
+	snprintf(r.reason, sizeof(r.reason), "%s%s%s", why, err ? ": " : "",
+		 err ? strerror(err) : "");
+	result_finish(&r, RESULT_SKIP);
+}
