@@ -58,6 +58,8 @@ LIBKVM_OBJS := $(patsubst %.c,$(B)/libkvm/%.o,$(LIBKVM_C)) \
 HARNESS_SRC := $(wildcard lib/*.c) $(wildcard guest_code/*.c)
 HARNESS_OBJS := $(patsubst %.c,$(B)/obj/%.o,$(HARNESS_SRC))
 EXITLIB := $(filter-out $(B)/obj/lib/exitbench_info.o,$(HARNESS_OBJS))
+# exitbench_info has its own main() and no exit test.
+INFOLIB := $(filter-out $(B)/obj/lib/runner.o $(B)/obj/guest_code/%,$(EXITLIB))
 
 BINS := $(addprefix exit_,$(TESTS))
 STATIC_BINS := $(addprefix $(B)/static/,$(BINS) exitbench_info)
@@ -93,13 +95,13 @@ $(B)/obj/%.o: %.c
 
 exit_%: $(B)/obj/selftests/exit_%.o $(EXITLIB) $(LIBKVM_OBJS)
 	$(CC) $(LDFLAGS_DYN) $^ $(LDLIBS) -o $@
-exitbench_info: $(B)/obj/lib/exitbench_info.o $(EXITLIB) $(LIBKVM_OBJS)
+exitbench_info: $(B)/obj/lib/exitbench_info.o $(INFOLIB) $(LIBKVM_OBJS)
 	$(CC) $(LDFLAGS_DYN) $^ $(LDLIBS) -o $@
 
 $(B)/static/exit_%: $(B)/obj/selftests/exit_%.o $(EXITLIB) $(LIBKVM_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) -static $(LDFLAGS_DYN) $^ $(LDLIBS) -o $@
-$(B)/static/exitbench_info: $(B)/obj/lib/exitbench_info.o $(EXITLIB) $(LIBKVM_OBJS)
+$(B)/static/exitbench_info: $(B)/obj/lib/exitbench_info.o $(INFOLIB) $(LIBKVM_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) -static $(LDFLAGS_DYN) $^ $(LDLIBS) -o $@
 

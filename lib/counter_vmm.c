@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <linux/compiler.h>
+
 #include "counters.h"
 
 struct vmm_priv {
@@ -33,7 +35,7 @@ static int vmm_open(struct counter_source *src, const struct counter_target *t,
 }
 
 static int vmm_read(struct counter_source *src, struct counter_reading *r,
-		    char *why, size_t len)
+		    char *why __maybe_unused, size_t len __maybe_unused)
 {
 	struct vmm_priv *p = src->priv;
 

@@ -78,6 +78,9 @@ extern const struct exit_test exit_test;
 /* Guest side: self-timed loops report through this. */
 void guest_report(uint64_t exit_cycles, uint64_t exits_seen);
 
+/* Host side: host_loop tests report each userspace exit they handle. */
+void exitbench_note_userspace_exit(uint32_t kvm_exit_reason);
+
 int exitbench_main(const struct exit_test *test, int argc, char **argv);
 
 #endif

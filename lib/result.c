@@ -81,7 +81,7 @@ static void write_json(const struct result *r, const char *status, const struct 
 	const struct counter_source *p = counters_primary(&r->counters);
 	const char *path = r->opts ? r->opts->json_path : NULL;
 	double ns = r->tsc_khz ? 1e6 / (double)r->tsc_khz : NAN;
-	char tmp[4096], name[64];
+	char tmp[4096], name[64], rname[64];
 	struct json j;
 	unsigned int i;
 	FILE *f;
@@ -110,7 +110,7 @@ static void write_json(const struct result *r, const char *status, const struct 
 	json_begin_object(&j);
 	json_kv_u64(&j, "vmx", t->reason.vmx);
 	json_kv_u64(&j, "svm", t->reason.svm);
-	json_kv_string(&j, "name", result_reason_name(t, r->vendor, tmp, sizeof(tmp)));
+	json_kv_string(&j, "name", result_reason_name(t, r->vendor, rname, sizeof(rname)));
 	json_kv_string(&j, "vmx_name", vmx_reason_name(t->reason.vmx));
 	json_kv_string(&j, "svm_name", svm_reason_name(t->reason.svm));
 	json_end_object(&j);
@@ -200,6 +200,14 @@ void result_finish(struct result *r, enum result_kind kind)
 	int k;
 
 	alarm(0);
+	if (kind == RESULT_MEASURED && r->vendor == VENDOR_OTHER && v != VERDICT_MISMATCH &&
+	    !(isfinite(cpe.median) && cpe.median > 0)) {
+		snprintf(r->reason, sizeof(r->reason),
+			 "not measurable here: the exiting loop was not slower than its baseline "
+			 "(median %.1f cycles/exit) on a KVM that is neither VMX nor SVM, which may "
+			 "emulate every guest instruction", cpe.median);
+		kind = RESULT_SKIP;
+	}
 	if (kind == RESULT_SKIP) {
 		write_json(r, "skip", &cpe, VERDICT_UNVERIFIED);
 		ksft_test_result_skip("exit_%s: %s\n", t->name, r->reason);
@@ -208,9 +216,11 @@ void result_finish(struct result *r, enum result_kind kind)
 	if (kind == RESULT_MEASURED) {
 		if (v == VERDICT_MISMATCH)
 			snprintf(r->reason, sizeof(r->reason), "exits were not counted where expected");
-		else if (!isfinite(cpe.median) || cpe.median <= 0)
+		else if (!isfinite(cpe.median) || cpe.median <= 0) {
 			snprintf(r->reason, sizeof(r->reason),
-				 "the exiting loop was not slower than its baseline: did the exit happen?");
+				 "the exiting loop was not slower than its baseline (median %.1f cycles/exit): did the exit happen?",
+				 cpe.median);
+		}
 		fail = r->reason[0] != 0;
 	}
 	p = counters_primary(&r->counters);

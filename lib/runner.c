@@ -35,7 +35,7 @@ static uint64_t vmm_exits[VMM_EXIT_SLOTS];
 static volatile sig_atomic_t loop_timed_out;
 
 /* Longest a single loop may take before the run is declared hung. */
-#define LOOP_TIMEOUT_S 120
+#define LOOP_TIMEOUT_S 30
 
 static void usage_error(const char *prog, const char *msg)
 {
@@ -105,6 +105,12 @@ static void early_options(int argc, char **argv, char **envp)
 	(void)envp;
 }
 
+void exitbench_note_userspace_exit(uint32_t kvm_exit_reason)
+{
+	if (kvm_exit_reason < VMM_EXIT_SLOTS)
+		vmm_exits[kvm_exit_reason]++;
+}
+
 static void on_alarm(int sig)
 {
 	(void)sig;
@@ -153,7 +159,7 @@ static struct loop_out run_loop(struct kvm_vm *vm, struct kvm_vcpu *vcpu,
 	alarm(LOOP_TIMEOUT_S + (unsigned int)(n / 50000));
 	for (;;) {
 		struct kvm_run *run = vcpu->run;
-		int r = _vcpu_run(vcpu);
+		int r = __vcpu_run(vcpu);
 
 		if (r && errno == EINTR && loop_timed_out)
 			platform_cannot("the guest loop of %llu iterations did not finish within %u s: "
@@ -162,8 +168,7 @@ static struct loop_out run_loop(struct kvm_vm *vm, struct kvm_vcpu *vcpu,
 		if (r && errno == EINTR)
 			continue;
 		TEST_ASSERT(!r, "KVM_RUN failed: %s", strerror(errno));
-		if (run->exit_reason < VMM_EXIT_SLOTS)
-			vmm_exits[run->exit_reason]++;
+		exitbench_note_userspace_exit(run->exit_reason);
 
 		switch (get_ucall(vcpu, &uc)) {
 		case UCALL_SYNC:

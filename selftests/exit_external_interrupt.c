@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * External interrupts: the guest spins reading the TSC while host interrupts
+ * (timer ticks, IPIs) arrive on the CPU it runs on; each one forces an exit.
+ * The guest cannot cause them, so it times them itself: a gap between two
+ * TSC reads well above the loop's own period is an exit, and its length less
+ * that period is the exit's cost. It stops after N gaps or a time budget.
+ */
+#include "processor.h"
+
+#include "exitbench.h"
+#include "guest.h"
+
+/* Give up after this long without N interrupts (guest TSC ms). */
+#define BUDGET_MS 3000
+
+static void guest_loop(uint64_t n)
+{
+	uint64_t prev, now, period = ~0ULL, threshold, deadline, gaps = 0, cycles = 0;
+	int i;
+
+	/* The loop's own period: the smallest of many back-to-back reads. */
+	prev = rdtsc();
+	for (i = 0; i < 1000; i++) {
+		now = rdtsc();
+		if (now - prev < period)
+			period = now - prev;
+		prev = now;
+	}
+	threshold = 8 * period + 500;
+	deadline = prev + (uint64_t)guest_tsc_khz * BUDGET_MS;
+	while (gaps < n && prev < deadline) {
+		now = rdtsc();
+		if (now - prev > threshold) {
+			gaps++;
+			cycles += now - prev - period;
+		}
+		prev = now;
+	}
+	guest_report(cycles, gaps);
+}
+
+EXIT_TEST(
+	.name = "external_interrupt",
+	.summary = "the guest spins on RDTSC; host interrupts on its CPU exit (gap timing, no baseline)",
+	.reason = { .vmx = 1, .svm = 0x60 },
+	.guest_loop = guest_loop,
+	.self_timed = true,
+	.fixed_iterations = 50,
+	.tolerance = 0.25,
+	.note = "N is the number of interrupts waited for; the count is compared with a 25% tolerance: one gap can hold two interrupts, and a gap can be host preemption",
+);

@@ -1,0 +1,30 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* XSETBV of XCR0 with its current value: always exits; XGETBV does not. */
+#include "processor.h"
+
+#include "exitbench.h"
+#include "guest.h"
+
+static void guest_loop(uint64_t n)
+{
+	GUEST_LOOP(n, "xor %%ecx, %%ecx\n\txgetbv\n\txsetbv", (), "rax", "rcx", "rdx");
+}
+
+static void guest_baseline(uint64_t n)
+{
+	GUEST_LOOP(n, "xor %%ecx, %%ecx\n\txgetbv\n\tnop", (), "rax", "rcx", "rdx");
+}
+
+static const char *unsupported(void)
+{
+	return kvm_cpu_has(X86_FEATURE_XSAVE) ? NULL : "KVM does not offer XSAVE to guests";
+}
+
+EXIT_TEST(
+	.name = "xsetbv",
+	.summary = "XSETBV of XCR0 with the value XGETBV just read; baseline: XGETBV alone",
+	.reason = { .vmx = 55, .svm = 0x8d },
+	.guest_loop = guest_loop,
+	.guest_baseline = guest_baseline,
+	.unsupported = unsupported,
+);
