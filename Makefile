@@ -105,6 +105,18 @@ $(B)/static/exitbench_info: $(B)/obj/lib/exitbench_info.o $(INFOLIB) $(LIBKVM_OB
 	@mkdir -p $(dir $@)
 	$(CC) -static $(LDFLAGS_DYN) $^ $(LDLIBS) -o $@
 
+UNIT_OBJS := $(addprefix $(B)/obj/lib/,stats.o json.o cli.o reasons.o counters.o \
+	counter_statsfd.o counter_tracepoint.o counter_vmm.o kvm_stats.o)
+$(B)/tests/unit_tests: $(B)/obj/tests/unit/unit_tests.o $(UNIT_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) -no-pie $^ -lm -o $@
+$(B)/tests/raw_guest: tests/bench/raw_guest.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -Wall -Wextra $< -o $@
+
+check: all $(B)/tests/unit_tests $(B)/tests/raw_guest
+	tests/run_tests.sh
+
 -include $(shell find $(B)/obj $(B)/libkvm -name '*.d' 2>/dev/null)
 
 clean:

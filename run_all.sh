@@ -90,14 +90,11 @@ command -v python3 >/dev/null || { echo "run_all.sh: python3 is needed to write 
 mkdir -p "$results"
 run_id=$(date -u +%Y%m%dT%H%M%SZ)-$env
 n=0
-while ! mkdir "$results/.$run_id.partial" 2>/dev/null; do
+# A new name every run: neither a finished nor a running run may share it.
+while [ -e "$results/$run_id" ] || ! mkdir "$results/.$run_id.partial" 2>/dev/null; do
 	n=$((n + 1)); run_id=$(date -u +%Y%m%dT%H%M%SZ)-$env-$n
 	[ $n -lt 100 ] || { echo "run_all.sh: cannot create a run directory in $results" >&2; exit 1; }
 done
-if [ -e "$results/$run_id" ]; then
-	echo "run_all.sh: $results/$run_id exists; results are never overwritten" >&2
-	exit 1
-fi
 work=$results/.$run_id.partial
 trap 'echo "run_all.sh: run failed; partial output left in $work (no summary)" >&2' ERR
 

@@ -8,6 +8,7 @@ void json_init(struct json *j, FILE *f)
 	j->f = f;
 	j->depth = 0;
 	j->first[0] = true;
+	j->in_object[0] = false;
 	j->after_key = false;
 	j->error = false;
 }
@@ -33,11 +34,12 @@ static void open_level(struct json *j, char c)
 		return;
 	}
 	j->first[++j->depth] = true;
+	j->in_object[j->depth] = c == '{';
 }
 
 static void close_level(struct json *j, char c)
 {
-	if (j->depth == 0 || j->after_key) {
+	if (j->depth == 0 || j->after_key || j->in_object[j->depth] != (c == '}')) {
 		j->error = true;
 		return;
 	}
@@ -74,7 +76,7 @@ static void write_escaped(FILE *f, const char *s)
 
 void json_key(struct json *j, const char *key)
 {
-	if (j->after_key || j->depth == 0)
+	if (j->after_key || !j->in_object[j->depth])
 		j->error = true;
 	sep(j);
 	write_escaped(j->f, key);

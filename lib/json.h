@@ -13,6 +13,7 @@ struct json {
 	FILE *f;
 	int depth;
 	bool first[JSON_MAX_DEPTH];
+	bool in_object[JSON_MAX_DEPTH];
 	bool after_key;
 	bool error;	/* misuse (nesting, key outside an object) */
 };

@@ -91,8 +91,12 @@ enum vendor detect_vendor(void)
 	const char *env = getenv("EXITBENCH_VENDOR");
 	enum vendor v;
 
-	if (env && !vendor_from_name(env, &v))
-		return v;
+	if (env) {
+		if (!vendor_from_name(env, &v))
+			return v;
+		fprintf(stderr, "EXITBENCH_VENDOR=%s: use vmx, svm or other (or unset it)\n", env);
+		exit(2);
+	}
 	if (!access("/sys/module/kvm_intel", F_OK))
 		return VENDOR_VMX;
 	if (!access("/sys/module/kvm_amd", F_OK))

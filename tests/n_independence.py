@@ -1,0 +1,45 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only
+"""n_independence.py VENDOR: cycles per exit must not depend on N.
+
+Runs one exit test at N = 10^3 .. 10^7 and checks every median lies within
+max(5%, 3 x CV) of the median of the medians. On VMX/SVM the test is
+exit_cpuid; on a KVM that is neither (a software hypervisor emulating every
+instruction, where CPUID costs what a NOP does) it is exit_io_user, whose
+exit is real there, and N stops at 10^6 (10^7 would take about 3 minutes).
+"""
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+
+vendor = sys.argv[1]
+if vendor in ("vmx", "svm"):
+    test, ns = "exit_cpuid", [10**3, 10**4, 10**5, 10**6, 10**7]
+else:
+    test, ns = "exit_io_user", [10**3, 10**4, 10**5, 10**6]
+rows = []
+with tempfile.TemporaryDirectory() as d:
+    for n in ns:
+        path = os.path.join(d, f"{n}.json")
+        trials = "3" if n >= 10**6 else "5"
+        p = subprocess.run([f"./{test}", "-n", str(n), "-t", trials, "--json", path],
+                           capture_output=True, text=True)
+        if p.returncode != 0:
+            print(f"{test} -n {n} exited {p.returncode}: {p.stdout[-300:]} {p.stderr[-300:]}")
+            sys.exit(1)
+        r = json.load(open(path))
+        rows.append((n, r["cycles_per_exit"]["median"], r["cycles_per_exit"]["cv"]))
+ref = statistics.median(m for _, m, _ in rows)
+bad = False
+for n, m, cv in rows:
+    dev = abs(m - ref) / ref
+    allowed = max(0.05, 3 * cv)
+    flag = "" if dev <= allowed else "  <-- outside"
+    bad |= dev > allowed
+    print(f"{test} N={n:>8}: {m:9.1f} cycles/exit, CV {cv * 100:4.1f}%, {dev * 100:+5.1f}% from {ref:.1f} (allowed {allowed * 100:.1f}%){flag}")
+print(f"{test}: medians from N={ns[0]} to N={ns[-1]} within noise of {ref:.1f} cycles/exit"
+      if not bad else f"{test}: cycles per exit depends on N")
+sys.exit(1 if bad else 0)
