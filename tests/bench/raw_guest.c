@@ -6,8 +6,10 @@
  * same two loops the same way (fenced rdtsc) and reports through one OUT.
  * Used by tests/bench/cpuid_vs_raw.sh to check exit_cpuid's figure.
  *
- * usage: raw_guest ITERATIONS TRIALS   prints one line per trial:
- *        "loop_cycles baseline_cycles" (TSC cycles)
+ * usage: raw_guest ITERATIONS TRIALS [4k]   prints one line per trial:
+ *        "loop_cycles baseline_cycles" (TSC cycles). With "4k" the code is
+ *        mapped with 4 KiB pages, as the selftest library maps its guests;
+ *        the default is one 2 MiB page (the smallest set-up).
  */
 #include <fcntl.h>
 #include <stdint.h>
@@ -82,14 +84,15 @@ int main(int argc, char **argv)
 	struct kvm_regs regs;
 	struct kvm_run *run;
 	uint64_t *mem, iterations;
-	int kvm, vm, vcpu, trials, t, base;
+	int kvm, vm, vcpu, trials, t, base, i, small_pages;
 	uint8_t *m;
 
-	if (argc != 3 || !(iterations = strtoull(argv[1], NULL, 10)) ||
-	    (trials = atoi(argv[2])) < 1) {
-		fprintf(stderr, "usage: %s ITERATIONS TRIALS\n", argv[0]);
+	if (argc < 3 || argc > 4 || !(iterations = strtoull(argv[1], NULL, 10)) ||
+	    (trials = atoi(argv[2])) < 1 || (argc == 4 && strcmp(argv[3], "4k"))) {
+		fprintf(stderr, "usage: %s ITERATIONS TRIALS [4k]\n", argv[0]);
 		return 2;
 	}
+	small_pages = argc == 4;
 	kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (kvm < 0)
 		die("/dev/kvm");
@@ -110,7 +113,14 @@ int main(int argc, char **argv)
 	mem = (uint64_t *)m;
 	mem[0x1000 / 8] = 0x2000 | 3;
 	mem[0x2000 / 8] = 0x3000 | 3;
-	mem[0x3000 / 8] = 0 | 0x83;	/* present, writable, 2 MiB page */
+	if (small_pages) {
+		/* ... -> PT 0x4000: 512 present, writable 4 KiB pages. */
+		mem[0x3000 / 8] = 0x4000 | 3;
+		for (i = 0; i < 512; i++)
+			mem[0x4000 / 8 + i] = (uint64_t)i * 4096 | 3;
+	} else {
+		mem[0x3000 / 8] = 0 | 0x83;	/* present, writable, 2 MiB page */
+	}
 	memcpy(m + CODE_GPA, raw_code_start, raw_code_end - raw_code_start);
 
 	vcpu = ioctl(vm, KVM_CREATE_VCPU, 0);

@@ -1,0 +1,29 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Install what building and running kvm-exitbench needs on Debian 12 (root).
+# Does nothing when everything is already there.
+set -euo pipefail
+
+case "${1:-}" in
+-h|--help)
+	echo "usage: $0     install the Debian packages kvm-exitbench needs (as root)"
+	exit 0 ;;
+"") ;;
+*) echo "usage: $0 (no arguments)" >&2; exit 2 ;;
+esac
+
+need=()
+for pkg in gcc make libc6-dev python3 xz-utils linux-source-6.12 util-linux; do
+	dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
+done
+if [ ${#need[@]} -eq 0 ]; then
+	exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+	echo "setup.sh: missing packages: ${need[*]}; run as root or install them: apt-get install ${need[*]}" >&2
+	exit 1
+fi
+echo "setup.sh: installing ${need[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get install -y --no-install-recommends "${need[@]}" >&2 ||
+	{ apt-get update >&2 && apt-get install -y --no-install-recommends "${need[@]}" >&2; }
