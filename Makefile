@@ -65,6 +65,8 @@ BINS := $(addprefix exit_,$(TESTS))
 STATIC_BINS := $(addprefix $(B)/static/,$(BINS) exitbench_info)
 
 .PHONY: all static check clean kernel help
+# Keep objects of pattern-built binaries (no needless rebuilds).
+.SECONDARY:
 all: $(BINS) exitbench_info
 
 help:
