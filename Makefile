@@ -108,10 +108,11 @@ $(B)/static/exitbench_info: $(B)/obj/lib/exitbench_info.o $(INFOLIB) $(LIBKVM_OB
 	$(CC) -static $(LDFLAGS_DYN) $^ $(LDLIBS) -o $@
 
 UNIT_OBJS := $(addprefix $(B)/obj/lib/,stats.o json.o cli.o reasons.o counters.o \
-	counter_statsfd.o counter_tracepoint.o counter_vmm.o kvm_stats.o)
-$(B)/tests/unit_tests: $(B)/obj/tests/unit/unit_tests.o $(UNIT_OBJS)
+	counter_statsfd.o counter_tracepoint.o counter_vmm.o kvm_stats.o \
+	counter_patched.o counter_debugfs.o counter_cpuid.o debugfs_table.o)
+$(B)/tests/unit_tests: $(B)/obj/tests/unit/unit_tests.o $(UNIT_OBJS) $(LIBKVM_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) -no-pie $^ -lm -o $@
+	$(CC) -no-pie -pthread $^ -ldl -lm -o $@
 $(B)/tests/raw_guest: tests/bench/raw_guest.c
 	@mkdir -p $(dir $@)
 	$(CC) -O2 -Wall -Wextra $< -o $@

@@ -4,12 +4,20 @@
 
 #include "counters.h"
 
+extern const struct counter_source_ops counter_patched;
+extern const struct counter_source_ops counter_debugfs;
+extern const struct counter_source_ops counter_cpuid_a;
+extern const struct counter_source_ops counter_cpuid_b;
 extern const struct counter_source_ops counter_tracepoint;
 extern const struct counter_source_ops counter_statsfd;
 extern const struct counter_source_ops counter_vmm;
 
 /* Priority order: the first usable source that sees the reason decides. */
 const struct counter_source_ops *const counter_sources[] = {
+	&counter_patched,
+	&counter_debugfs,
+	&counter_cpuid_a,
+	&counter_cpuid_b,
 	&counter_tracepoint,
 	&counter_statsfd,
 	&counter_vmm,

@@ -107,3 +107,23 @@ enum vendor detect_vendor(void)
 		return VENDOR_SVM;
 	return VENDOR_OTHER;
 }
+
+int exit_bucket(enum vendor v, uint32_t code)
+{
+	switch (v) {
+	case VENDOR_VMX:
+		if (code & VMX_EXIT_REASONS_FAILED_VMENTRY)
+			return EXIT_BUCKET_FAILED;
+		return (code & 0xffff) < EXIT_BUCKET_FAILED ? (int)(code & 0xffff) : EXIT_BUCKET_UNKNOWN;
+	case VENDOR_SVM:
+		if (code == (uint32_t)SVM_EXIT_ERR)
+			return EXIT_BUCKET_FAILED;
+		if (code < 0xF0)
+			return (int)code;
+		if (code >= 0x400 && code <= 0x40F)
+			return 0xF0 + (int)(code - 0x400);
+		return EXIT_BUCKET_UNKNOWN;
+	default:
+		return -1;
+	}
+}

@@ -19,6 +19,17 @@ const char *vendor_name(enum vendor v);
 int vendor_from_name(const char *s, enum vendor *v);	/* 0 on success */
 
 /*
+ * Index of a hardware exit reason in the patched kernel's per-reason arrays
+ * (kernel/README.md): VMX basic reasons below 0xFE index themselves; SVM
+ * codes below 0xF0 index themselves, 0x400-0x40F go to 0xF0 + (code - 0x400);
+ * failed entries to 0xFE; anything else to 0xFF. -1 for VENDOR_OTHER.
+ */
+#define EXIT_BUCKETS		256
+#define EXIT_BUCKET_FAILED	0xFE
+#define EXIT_BUCKET_UNKNOWN	0xFF
+int exit_bucket(enum vendor v, uint32_t code);
+
+/*
  * Which exit-reason numbering this host's KVM uses: VMX when kvm_intel is
  * loaded, SVM when kvm_amd is, else the CPU flags, else OTHER.
  * EXITBENCH_VENDOR=vmx|svm|other overrides it (for tests).

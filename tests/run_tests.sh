@@ -49,6 +49,15 @@ expect 2 "more than this test can do" ./exit_ept_violation -n 99999999
 expect 2 "EXITBENCH_VENDOR" env EXITBENCH_VENDOR=intel ./exit_cpuid -t 1
 expect 1 "counter source 'tracepoint' cannot be used" env EXITBENCH_VENDOR=other ./exit_cpuid -t 1 --counters tracepoint
 expect 0 "usage: exit_cpuid" ./exit_cpuid -h
+# The patched kernel's interfaces are reported absent on a stock kernel, never read as garbage.
+expect 1 "'patched-stats' cannot be used: absent: this kernel has no exits_by_reason" \
+	env EXITBENCH_VENDOR=vmx ./exit_cpuid -t 1 -n 10 --counters patched-stats
+expect 1 "'debugfs' cannot be used: cannot open /sys/kernel/debug/kvm/[0-9]+-[0-9]+/vcpu0/exit_reasons" \
+	env EXITBENCH_VENDOR=vmx ./exit_cpuid -t 1 -n 10 --counters debugfs
+expect 1 "'cpuid-a' cannot be used: leaf 0x4FFFFFFD does not count CPUID exits" \
+	env EXITBENCH_VENDOR=vmx ./exit_cpuid -t 1 -n 10 --counters cpuid-a
+expect 1 "'cpuid-b' cannot be used: leaf 0x4FFFFFFE does not count CPUID exits" \
+	env EXITBENCH_VENDOR=svm ./exit_cpuid -t 1 -n 10 --counters cpuid-b
 expect 2 "usage: exitbench_info" ./exitbench_info --bogus
 expect 2 "unknown option '--bogus'" ./run_all.sh --bogus
 expect 2 "no test matches 'nomatch'" ./run_all.sh nomatch

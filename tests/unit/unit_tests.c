@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "counters.h"
+#include "debugfs_table.h"
 #include "json.h"
 #include "reasons.h"
 #include "stats.h"
@@ -239,6 +240,42 @@ static void test_counters(void)
 	      "a named source that cannot work is an error: %s", err);
 }
 
+static void test_buckets(void)
+{
+	CHECK(exit_bucket(VENDOR_VMX, 10) == 10 && exit_bucket(VENDOR_VMX, 0) == 0, "VMX basic reasons index themselves");
+	CHECK(exit_bucket(VENDOR_VMX, 0x80000021) == EXIT_BUCKET_FAILED, "VMX failed entry");
+	CHECK(exit_bucket(VENDOR_VMX, 0xFE) == EXIT_BUCKET_UNKNOWN && exit_bucket(VENDOR_VMX, 0xFFFF) == EXIT_BUCKET_UNKNOWN,
+	      "VMX out-of-range reasons: unknown");
+	CHECK(exit_bucket(VENDOR_VMX, 0x0800000a) == 10, "VMX flag bits (SGX enclave) keep the basic reason");
+	CHECK(exit_bucket(VENDOR_SVM, 0x72) == 0x72 && exit_bucket(VENDOR_SVM, 0xEF) == 0xEF, "SVM low codes");
+	CHECK(exit_bucket(VENDOR_SVM, 0x400) == 0xF0 && exit_bucket(VENDOR_SVM, 0x403) == 0xF3, "SVM NPF/VMGEXIT");
+	CHECK(exit_bucket(VENDOR_SVM, 0xFFFFFFFF) == EXIT_BUCKET_FAILED, "SVM_EXIT_ERR");
+	CHECK(exit_bucket(VENDOR_SVM, 0x80000010) == EXIT_BUCKET_UNKNOWN && exit_bucket(VENDOR_SVM, 0xF0) == EXIT_BUCKET_UNKNOWN,
+	      "SVM VMGEXIT sub-codes and gaps: unknown");
+	CHECK(exit_bucket(VENDOR_OTHER, 10) == -1, "no buckets without a vendor");
+}
+
+static void test_debugfs_table(void)
+{
+	struct exit_table t;
+	char why[256];
+
+	CHECK(!exit_table_parse("# vendor vmx\n# reason name count cycles\n10 CPUID 1234 99\n30 IO_INSTRUCTION 5 7\n- UNKNOWN 2 0\n",
+				&t, why, sizeof(why)), "VMX table: %s", why);
+	CHECK(t.vendor == VENDOR_VMX && t.nrows == 3 && t.total == 1241, "rows %d total %llu", t.nrows, (unsigned long long)t.total);
+	CHECK(exit_table_count(&t, 10) == 1234 && exit_table_count(&t, 30) == 5 && exit_table_count(&t, 12) == 0,
+	      "counts by reason");
+	CHECK(!exit_table_parse("# vendor svm\n# reason name count cycles\n0x72 cpuid 3 4\n0x400 npf 9 1\n", &t, why, sizeof(why)) &&
+	      t.vendor == VENDOR_SVM && exit_table_count(&t, 0x400) == 9, "SVM hex reasons: %s", why);
+	CHECK(exit_table_parse("", &t, why, sizeof(why)) && strstr(why, "empty"), "empty table: %s", why);
+	CHECK(exit_table_parse("# vendor pvm\n", &t, why, sizeof(why)) && strstr(why, "line 1"), "bad vendor: %s", why);
+	CHECK(exit_table_parse("# vendor vmx\n10 CPUID 12\n", &t, why, sizeof(why)) && strstr(why, "line 2"),
+	      "short row: %s", why);
+	CHECK(exit_table_parse("# vendor vmx\n10 CPUID 12 3 extra\n", &t, why, sizeof(why)), "extra field");
+	CHECK(exit_table_parse("# vendor vmx\nx10 CPUID 12 3\n", &t, why, sizeof(why)) && strstr(why, "bad reason"),
+	      "bad reason: %s", why);
+}
+
 int main(void)
 {
 	printf("TAP version 13\n");
@@ -247,6 +284,8 @@ int main(void)
 	test_cli();
 	test_reasons();
 	test_counters();
+	test_buckets();
+	test_debugfs_table();
 	printf("# unit tests\n%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }
