@@ -78,6 +78,10 @@ help:
 
 static: $(STATIC_BINS)
 
+# The kernel under test (kernel/README.md); STOCK=1 for the unpatched one.
+kernel:
+	kernel/build.sh
+
 $(LIBKVM_OBJS) $(HARNESS_OBJS): Makefile
 
 $(B)/libkvm/%.o: $(ST)/lib/%.c

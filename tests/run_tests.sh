@@ -87,6 +87,11 @@ else
 	echo "# skip: permission case needs root and setpriv"
 fi
 
+echo "# pinning"
+expect 0 "ok 1 exit_io_user" ./exit_io_user -c 0 -t 2 -n 1000 --json "$tmp/pinned.json"
+python3 -c 'import json,sys; sys.exit(json.load(open(sys.argv[1]))["cpu"] != 0)' "$tmp/pinned.json" &&
+	ok "-c 0 is recorded as cpu 0" || not_ok "-c 0 not recorded"
+
 echo "# every exit test on this machine"
 vendor=$(./exitbench_info | python3 -c 'import json,sys; print(json.load(sys.stdin)["vendor"])')
 for t in exit_*; do
