@@ -97,10 +97,10 @@ enum vendor detect_vendor(void)
 		fprintf(stderr, "EXITBENCH_VENDOR=%s: use vmx, svm or other (or unset it)\n", env);
 		exit(2);
 	}
-	if (!access("/sys/module/kvm_intel", F_OK))
-		return VENDOR_VMX;
-	if (!access("/sys/module/kvm_amd", F_OK))
-		return VENDOR_SVM;
+	/*
+	 * The CPU flags first: with KVM_INTEL and KVM_AMD both built in, both
+	 * /sys/module directories exist whatever the CPU.
+	 */
 	if (cpu_has_flag("vmx"))
 		return VENDOR_VMX;
 	if (cpu_has_flag("svm"))

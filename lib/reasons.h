@@ -30,8 +30,8 @@ int vendor_from_name(const char *s, enum vendor *v);	/* 0 on success */
 int exit_bucket(enum vendor v, uint32_t code);
 
 /*
- * Which exit-reason numbering this host's KVM uses: VMX when kvm_intel is
- * loaded, SVM when kvm_amd is, else the CPU flags, else OTHER.
+ * Which exit-reason numbering this host's KVM uses: VMX or SVM from the CPU
+ * flags in /proc/cpuinfo, else OTHER (e.g. a software hypervisor).
  * EXITBENCH_VENDOR=vmx|svm|other overrides it (for tests).
  */
 enum vendor detect_vendor(void);
