@@ -15,6 +15,16 @@ static void guest_baseline(uint64_t n)
 	GUEST_LOOP(n, "xor %%ecx, %%ecx\n\txgetbv\n\tnop", (), "rax", "rcx", "rdx");
 }
 
+/* The selftest library leaves CR4.OSXSAVE clear: without it XSETBV is #UD. */
+static void setup(struct kvm_vm *vm __maybe_unused, struct kvm_vcpu *vcpu)
+{
+	struct kvm_sregs sregs;
+
+	vcpu_sregs_get(vcpu, &sregs);
+	sregs.cr4 |= X86_CR4_OSXSAVE;
+	vcpu_sregs_set(vcpu, &sregs);
+}
+
 static const char *unsupported(void)
 {
 	return kvm_cpu_has(X86_FEATURE_XSAVE) ? NULL : "KVM does not offer XSAVE to guests";
@@ -26,5 +36,6 @@ EXIT_TEST(
 	.reason = { .vmx = 55, .svm = 0x8d },
 	.guest_loop = guest_loop,
 	.guest_baseline = guest_baseline,
+	.setup = setup,
 	.unsupported = unsupported,
 );
