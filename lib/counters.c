@@ -133,19 +133,38 @@ int counters_open(struct counter_set *cs, const char *list,
 	return 0;
 }
 
-void counters_begin(struct counter_set *cs)
+static bool in_pass(const struct counter_source *s, bool perturbing)
+{
+	return s->usable && !!s->ops->set_active == perturbing;
+}
+
+bool counters_any_perturbing(const struct counter_set *cs)
+{
+	int i;
+
+	for (i = 0; i < cs->n; i++)
+		if (in_pass(&cs->src[i], true))
+			return true;
+	return false;
+}
+
+void counters_begin(struct counter_set *cs, bool perturbing)
 {
 	int i;
 
 	for (i = 0; i < cs->n; i++) {
 		struct counter_source *s = &cs->src[i];
 
-		if (s->usable && s->ops->read(s, &s->before, s->why, sizeof(s->why)))
+		if (!in_pass(s, perturbing))
+			continue;
+		if (s->ops->read(s, &s->before, s->why, sizeof(s->why)))
 			s->usable = false;
+		else if (s->ops->set_active)
+			s->ops->set_active(s, true);
 	}
 }
 
-void counters_end(struct counter_set *cs, uint64_t expected)
+void counters_end(struct counter_set *cs, bool perturbing, uint64_t expected)
 {
 	int i;
 
@@ -154,8 +173,10 @@ void counters_end(struct counter_set *cs, uint64_t expected)
 		struct counter_reading now;
 		uint64_t counted, total;
 
-		if (!s->usable)
+		if (!in_pass(s, perturbing))
 			continue;
+		if (s->ops->set_active)
+			s->ops->set_active(s, false);
 		if (s->ops->read(s, &now, s->why, sizeof(s->why))) {
 			s->usable = false;
 			continue;

@@ -50,6 +50,12 @@ struct counter_source_ops {
 	int (*read)(struct counter_source *src, struct counter_reading *r,
 		    char *why, size_t len);
 	void (*close)(struct counter_source *src);
+	/*
+	 * Sources that add work to every exit (a perf tracepoint counter) would
+	 * inflate the timed loops: they count in a window of their own, after
+	 * the trials, switched on and off here.
+	 */
+	void (*set_active)(struct counter_source *src, bool on);
 };
 
 enum verdict {
@@ -91,9 +97,15 @@ int counters_validate(const char *list, char *err, size_t len);
 int counters_open(struct counter_set *cs, const char *list,
 		  const struct counter_target *t, double tolerance,
 		  char *err, size_t len);
-void counters_begin(struct counter_set *cs);
-/* End a window in which @expected exits of the reason should have happened. */
-void counters_end(struct counter_set *cs, uint64_t expected);
+/*
+ * Begin a window for the sources that do not perturb the loop (@perturbing
+ * false: the timed trials) or for those that do (true: an untimed window).
+ */
+void counters_begin(struct counter_set *cs, bool perturbing);
+/* End it: @expected exits of the reason should have happened. */
+void counters_end(struct counter_set *cs, bool perturbing, uint64_t expected);
+/* Is any usable source of the perturbing kind open? */
+bool counters_any_perturbing(const struct counter_set *cs);
 void counters_close(struct counter_set *cs);
 /* The source whose verdict stands: the first usable one that sees the reason. */
 const struct counter_source *counters_primary(const struct counter_set *cs);

@@ -146,14 +146,28 @@ static void write_json(const struct result *r, const char *status, const struct 
 	json_key(&j, "attribution");
 	json_begin_object(&j);
 	json_kv_string(&j, "source", p ? p->ops->name : NULL);
-	json_kv_u64(&j, "expected", r->expected);
 	if (p) {
+		json_kv_u64(&j, "expected", p->expected);
+		json_kv_u64(&j, "windows", p->windows);
 		json_kv_u64(&j, "counted", p->counted);
 		if (p->sees_total && p->total >= p->counted)
 			json_kv_u64(&j, "other", p->total - p->counted);
 		else
 			json_kv_string(&j, "other", NULL);
 	} else {
+		const struct counter_source *any = NULL;
+
+		/* No source sees the reason; any that counted windows knows the expectation. */
+		for (k = 0; k < r->counters.n && !any; k++)
+			if (r->counters.src[k].usable && r->counters.src[k].windows)
+				any = &r->counters.src[k];
+		if (any) {
+			json_kv_u64(&j, "expected", any->expected);
+			json_kv_u64(&j, "windows", any->windows);
+		} else {
+			json_kv_string(&j, "expected", NULL);
+			json_kv_string(&j, "windows", NULL);
+		}
 		json_kv_string(&j, "counted", NULL);
 		json_kv_string(&j, "other", NULL);
 	}
@@ -196,7 +210,7 @@ void result_finish(struct result *r, enum result_kind kind)
 	enum verdict v = counters_verdict(&r->counters);
 	double ns = r->tsc_khz ? 1e6 / (double)r->tsc_khz : NAN;
 	bool fail = kind == RESULT_FAIL;
-	char rname[64], counted[32];
+	char rname[64], counted[32], expected[32];
 	int k;
 
 	alarm(0);
@@ -247,9 +261,9 @@ void result_finish(struct result *r, enum result_kind kind)
 		exit(KSFT_FAIL);
 	}
 	(fail ? ksft_test_result_fail : ksft_test_result_pass)(
-		"exit_%s: %.1f cycles/exit (median of %u, CV %.1f%%), %.1f ns/exit; %s exits expected %llu, counted %s by %s: attribution %s%s%s\n",
+		"exit_%s: %.1f cycles/exit (median of %u, CV %.1f%%), %.1f ns/exit; %s exits expected %s, counted %s by %s: attribution %s%s%s\n",
 		t->name, cpe.median, r->ntrials, cpe.cv * 100, cpe.median * ns, rname,
-		(unsigned long long)r->expected,
+		p ? (snprintf(expected, sizeof(expected), "%llu", (unsigned long long)p->expected), expected) : "-",
 		p ? (snprintf(counted, sizeof(counted), "%llu", (unsigned long long)p->counted), counted) : "-",
 		p ? p->ops->name : "no source", verdict_name(v),
 		fail ? "; " : "", fail ? r->reason : "");

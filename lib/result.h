@@ -29,7 +29,6 @@ struct result {
 	uint64_t loop_cycles[MAX_TRIALS];
 	uint64_t baseline_cycles[MAX_TRIALS];
 	uint64_t loop_iterations[MAX_TRIALS];	/* self-timed: exits seen */
-	uint64_t expected;			/* exits of the reason, all windows */
 	struct counter_set counters;
 	char reason[512];			/* why skipped or failed */
 };
