@@ -200,37 +200,37 @@ static void test_counters(void)
 	CHECK(counters_validate("vmm,nope", err, sizeof(err)) && strstr(err, "'nope'"), "unknown source: %s", err);
 
 	CHECK(!counters_open(&cs, "vmm", &t, 0, err, sizeof(err)), "open vmm: %s", err);
-	counters_begin(&cs);
+	counters_begin(&cs, false);
 	vmm[KVM_EXIT_IO] += 101;
-	counters_end(&cs, 101);
-	counters_begin(&cs);
+	counters_end(&cs, false, 101);
+	counters_begin(&cs, false);
 	vmm[KVM_EXIT_IO] += 101;
-	counters_end(&cs, 101);
+	counters_end(&cs, false, 101);
 	CHECK(counters_verdict(&cs) == VERDICT_EXACT && counters_primary(&cs)->counted == 202 &&
 	      counters_primary(&cs)->expected == 202, "two exact windows sum to exact");
-	counters_begin(&cs);
+	counters_begin(&cs, false);
 	vmm[KVM_EXIT_IO] += 99;
 	vmm[KVM_EXIT_MMIO] += 2;
-	counters_end(&cs, 101);
+	counters_end(&cs, false, 101);
 	CHECK(counters_verdict(&cs) == VERDICT_MISMATCH, "one short window makes a mismatch");
 	counters_close(&cs);
 
 	/* Compensating windows still mismatch: each window is judged. */
 	CHECK(!counters_open(&cs, "vmm", &t, 0, err, sizeof(err)), "reopen");
-	counters_begin(&cs);
+	counters_begin(&cs, false);
 	vmm[KVM_EXIT_IO] += 9;
-	counters_end(&cs, 10);
-	counters_begin(&cs);
+	counters_end(&cs, false, 10);
+	counters_begin(&cs, false);
 	vmm[KVM_EXIT_IO] += 11;
-	counters_end(&cs, 10);
+	counters_end(&cs, false, 10);
 	CHECK(counters_primary(&cs)->counted == 20 && counters_verdict(&cs) == VERDICT_MISMATCH,
 	      "20 of 20 over two wrong windows is still a mismatch");
 	counters_close(&cs);
 
 	t.userspace_exit = 0;	/* exits that never reach userspace: vmm cannot see them */
 	CHECK(!counters_open(&cs, "vmm", &t, 0, err, sizeof(err)), "open vmm, unseen");
-	counters_begin(&cs);
-	counters_end(&cs, 10);
+	counters_begin(&cs, false);
+	counters_end(&cs, false, 10);
 	CHECK(counters_primary(&cs) == NULL && counters_verdict(&cs) == VERDICT_UNVERIFIED,
 	      "no source sees the reason: unverified");
 	counters_close(&cs);
