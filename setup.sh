@@ -13,7 +13,15 @@ case "${1:-}" in
 esac
 
 need=()
-for pkg in gcc make libc6-dev python3 xz-utils linux-source-6.12 util-linux; do
+# Harness: gcc make libc6-dev python3 xz-utils linux-source-6.12 util-linux.
+# Kernel under test: flex bison bc libelf-dev libssl-dev.
+# Emulators and initramfs: qemu-system-x86 bochs bochsbios vgabios bochs-term
+# isolinux syslinux-common xorriso cpio busybox-static. Plots: gnuplot-nox.
+pkgs=(gcc make libc6-dev python3 xz-utils linux-source-6.12 util-linux
+	flex bison bc libelf-dev libssl-dev
+	qemu-system-x86 bochs bochsbios vgabios bochs-term isolinux syslinux-common
+	xorriso cpio busybox-static gnuplot-nox)
+for pkg in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 if [ ${#need[@]} -eq 0 ]; then
