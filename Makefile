@@ -44,6 +44,10 @@ ST_CFLAGS := -DQUIET -Wall -Wstrict-prototypes -Wuninitialized -O2 -g -std=gnu99
 OUR_CFLAGS := $(filter-out -I% -isystem $(KSRC_DIR)/usr/include,$(ST_CFLAGS)) \
 	-Wextra -Ilib -Iguest_code $(subst -I,-isystem ,$(INCLUDES))
 LDFLAGS_DYN := -pthread -no-pie
+# Binaries with the selftest library: every ioctl() goes through
+# lib/compat_ioctl.c, so that they also run on kernels before 6.8.
+KVM_LDFLAGS := $(LDFLAGS_DYN) -Wl,--wrap=ioctl
+COMPAT_OBJ := $(B)/obj/lib/compat_ioctl.o
 LDLIBS := -ldl -lm
 
 LIBKVM_C := assert.c elf.c guest_modes.c io.c kvm_util.c memstress.c \
@@ -62,18 +66,23 @@ EXITLIB := $(filter-out $(B)/obj/lib/exitbench_info.o,$(HARNESS_OBJS))
 INFOLIB := $(filter-out $(B)/obj/lib/runner.o $(B)/obj/guest_code/%,$(EXITLIB))
 
 BINS := $(addprefix exit_,$(TESTS))
-STATIC_BINS := $(addprefix $(B)/static/,$(BINS) exitbench_info)
+# The kernel's own KVM selftests that run inside a kernel under test too.
+KSELFTESTS := kvm_binary_stats_test
+STATIC_BINS := $(addprefix $(B)/static/,$(BINS) exitbench_info $(KSELFTESTS)) $(B)/static/exit_top
 
-.PHONY: all static check clean kernel help
+.PHONY: all static check check-native check-emu clean kernel help
 # Keep objects of pattern-built binaries (no needless rebuilds).
 .SECONDARY:
-all: $(BINS) exitbench_info
+all: $(BINS) exitbench_info exit_top
 
 help:
-	@echo "make [KSRC=/path/to/linux]   build ./exit_* and ./exitbench_info"
+	@echo "make [KSRC=/path/to/linux]   build ./exit_*, ./exitbench_info and ./exit_top"
 	@echo "make static                  statically linked copies in $(B)/static/"
-	@echo "make check                   unit tests, real runs on /dev/kvm, bad input"
+	@echo "make check                   check-native, then check-emu (what CI runs)"
+	@echo "make check-native            unit tests, real runs on /dev/kvm, bad input"
+	@echo "make check-emu               the suite in stock and patched kernels under QEMU TCG and Bochs"
 	@echo "make kernel [STOCK=1]        build the (patched or stock) kernel under test"
+	@echo "make kernel-6.1 [STOCK=1]    the same with Debian's linux-source-6.1"
 	@echo "make clean                   remove build products (keeps the kernel source)"
 
 static: $(STATIC_BINS)
@@ -81,6 +90,11 @@ static: $(STATIC_BINS)
 # The kernel under test (kernel/README.md); STOCK=1 for the unpatched one.
 kernel:
 	kernel/build.sh
+
+# Debian's linux-source-6.1 with kernel/patches-6.1/; STOCK=1 works too.
+.PHONY: kernel-6.1
+kernel-6.1:
+	LINUX=6.1 kernel/build.sh
 
 $(LIBKVM_OBJS) $(HARNESS_OBJS): Makefile
 
@@ -100,31 +114,54 @@ $(B)/obj/%.o: %.c
 	$(CC) $(OUR_CFLAGS) -c $< -o $@
 
 exit_%: $(B)/obj/selftests/exit_%.o $(EXITLIB) $(LIBKVM_OBJS)
-	$(CC) $(LDFLAGS_DYN) $^ $(LDLIBS) -o $@
+	$(CC) $(KVM_LDFLAGS) $^ $(LDLIBS) -o $@
 exitbench_info: $(B)/obj/lib/exitbench_info.o $(INFOLIB) $(LIBKVM_OBJS)
-	$(CC) $(LDFLAGS_DYN) $^ $(LDLIBS) -o $@
+	$(CC) $(KVM_LDFLAGS) $^ $(LDLIBS) -o $@
 
 $(B)/static/exit_%: $(B)/obj/selftests/exit_%.o $(EXITLIB) $(LIBKVM_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) -static $(LDFLAGS_DYN) $^ $(LDLIBS) -o $@
+	$(CC) -static $(KVM_LDFLAGS) $^ $(LDLIBS) -o $@
 $(B)/static/exitbench_info: $(B)/obj/lib/exitbench_info.o $(INFOLIB) $(LIBKVM_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) -static $(LDFLAGS_DYN) $^ $(LDLIBS) -o $@
+	$(CC) -static $(KVM_LDFLAGS) $^ $(LDLIBS) -o $@
+
+# exit_top: live view of the global exit counters; no selftest library.
+TOP_OBJS := $(B)/obj/tools/exit_top.o $(B)/obj/lib/debugfs_table.o $(B)/obj/lib/reasons.o
+$(B)/obj/tools/exit_top.o: Makefile
+exit_top: $(TOP_OBJS)
+	$(CC) $(LDFLAGS_DYN) $^ -o $@
+$(B)/static/exit_top: $(TOP_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) -static $(LDFLAGS_DYN) $^ -o $@
+
+$(B)/static/kvm_%: $(ST)/x86_64/kvm_%.c $(LIBKVM_OBJS) $(COMPAT_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ST_CFLAGS) -static $(KVM_LDFLAGS) $^ $(LDLIBS) -o $@
+$(B)/static/kvm_%: $(ST)/kvm_%.c $(LIBKVM_OBJS) $(COMPAT_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ST_CFLAGS) -static $(KVM_LDFLAGS) $^ $(LDLIBS) -o $@
 
 UNIT_OBJS := $(addprefix $(B)/obj/lib/,stats.o json.o cli.o reasons.o counters.o \
 	counter_statsfd.o counter_tracepoint.o counter_vmm.o kvm_stats.o \
-	counter_patched.o counter_debugfs.o counter_cpuid.o debugfs_table.o)
+	counter_patched.o counter_debugfs.o counter_cpuid.o counter_dmesg.o debugfs_table.o \
+	compat_ioctl.o)
 $(B)/tests/unit_tests: $(B)/obj/tests/unit/unit_tests.o $(UNIT_OBJS) $(LIBKVM_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) -no-pie -pthread $^ -ldl -lm -o $@
+	$(CC) $(KVM_LDFLAGS) $^ -ldl -lm -o $@
+$(B)/tests/watchdog_test: $(B)/obj/tests/unit/watchdog_test.o $(B)/obj/lib/watchdog.o $(COMPAT_OBJ) $(LIBKVM_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(KVM_LDFLAGS) $^ -ldl -lm -o $@
 $(B)/tests/raw_guest: tests/bench/raw_guest.c
 	@mkdir -p $(dir $@)
 	$(CC) -O2 -Wall -Wextra $< -o $@
 
-check: all $(B)/tests/unit_tests $(B)/tests/raw_guest
+check: check-native check-emu
+check-native: all $(B)/tests/unit_tests $(B)/tests/watchdog_test $(B)/tests/raw_guest
 	tests/run_tests.sh
+check-emu: all static
+	tests/emu/run_emu_tests.sh
 
 -include $(shell find $(B)/obj $(B)/libkvm -name '*.d' 2>/dev/null)
 
 clean:
-	rm -rf $(B)/obj $(B)/libkvm $(B)/static $(B)/tests $(BINS) exitbench_info
+	rm -rf $(B)/obj $(B)/libkvm $(B)/static $(B)/tests $(BINS) exitbench_info exit_top

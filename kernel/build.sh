@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# Build the kernel under test: Debian's linux-source-6.12 with the patch
-# series in kernel/patches/ (or without it, STOCK=1), configured from
+# Build the kernel under test: Debian's linux-source-6.12 (or, with
+# LINUX=6.1, linux-source-6.1) with the patch series in kernel/patches/
+# (kernel/patches-6.1/), or without it (STOCK=1), configured from
 # tinyconfig plus kernel/config/*.config. Prints the path of the bzImage.
 set -euo pipefail
 
@@ -10,24 +11,27 @@ usage() {
 	cat <<EOF
 Usage: $0 [--print-path] [--help]
 
-Build a bzImage of Debian's linux-source-6.12, patched with
-kernel/patches/*.patch (or unpatched with STOCK=1), configured from
-tinyconfig + kernel/config/*.config. The last line printed is the path
-of the bzImage. --print-path prints the path of an already built image
-for the same inputs and builds nothing (exit 1 when there is none).
+Build a bzImage of Debian's linux-source-\$LINUX (default 6.12), patched
+with kernel/patches/*.patch (6.12) or kernel/patches-\$LINUX/*.patch, or
+unpatched with STOCK=1, configured from tinyconfig +
+kernel/config/*.config. The last line printed is the path of the
+bzImage. --print-path prints the path of an already built image for the
+same inputs and builds nothing (exit 1 when there is none).
 
 Environment:
+  LINUX=6.1        build linux-source-6.1 with kernel/patches-6.1/
+                   (default 6.12); trees and outputs are separate
   STOCK=1          build the unpatched kernel (separate tree and output)
   KERNEL_CACHE=DIR cache of finished bzImages, one per key
                    (default /var/cache/kvm-exitbench/kernels)
   BUILD_DIR=DIR    work directory (default <repo>/build/kernel)
   JOBS=N           parallel jobs (default: nproc)
 
-The cache key is the sha256 of the patch files (none for STOCK=1), the
-config fragments, the source package version and this script. A cached
-bzImage is reused without building. The source tree is re-extracted and
-re-patched only when the series changes; otherwise make runs
-incrementally.
+The cache key is the sha256 of the kernel version, the patch files (none
+for STOCK=1), the config fragments, the source package version and this
+script. A cached bzImage is reused without building. The source tree is
+re-extracted and re-patched only when the series changes; otherwise make
+runs incrementally.
 EOF
 }
 
@@ -55,8 +59,18 @@ repo=$(dirname "$here")
 build_dir=${BUILD_DIR:-$repo/build/kernel}
 cache_root=${KERNEL_CACHE:-/var/cache/kvm-exitbench/kernels}
 jobs=${JOBS:-$(nproc)}
-tarball=/usr/src/linux-source-6.12.tar.xz
-pkg=linux-source-6.12
+linux=${LINUX:-6.12}
+[[ $linux =~ ^[0-9]+\.[0-9]+$ ]] || die "LINUX=$linux: expected a version such as 6.12 or 6.1"
+tarball=/usr/src/linux-source-$linux.tar.xz
+pkg=linux-source-$linux
+# 6.12 keeps its original names (kernel/patches/, src-patched/, make kernel).
+if [[ $linux == 6.12 ]]; then
+	series_dir=$here/patches
+	tag=
+else
+	series_dir=$here/patches-$linux
+	tag=-$linux
+fi
 
 if [[ ! -r $tarball ]]; then
 	echo "$0: $tarball missing, installing $pkg" >&2
@@ -70,7 +84,7 @@ src_version=$(dpkg-query -W -f='${Version}' "$pkg" 2>/dev/null) ||
 shopt -s nullglob
 fragments=("$here"/config/*.config)
 patches=()
-for p in "$here"/patches/*.patch; do
+for p in "$series_dir"/*.patch; do
 	[[ ${p##*/} == 0000-cover-letter.patch ]] || patches+=("$p")
 done
 shopt -u nullglob
@@ -81,7 +95,7 @@ if [[ ${STOCK:-0} == 1 ]]; then
 	patches=()
 else
 	flavor=patched
-	((${#patches[@]})) || die "no patches in $here/patches (use STOCK=1 for the stock kernel)"
+	((${#patches[@]})) || die "no patches in $series_dir (use STOCK=1 for the stock kernel)"
 fi
 
 # Identity of the source tree (tarball + series) and of the whole build.
@@ -92,7 +106,7 @@ series_hash=$({
 	done
 } | sha256sum | cut -d' ' -f1)
 key=$({
-	echo "$flavor $series_hash"
+	echo "linux-$linux $flavor $series_hash"
 	for f in "${fragments[@]}"; do
 		echo "${f##*/}"
 		sha256sum <"$f"
@@ -102,18 +116,18 @@ key=$({
 
 cached=$cache_root/$key/bzImage
 if [[ -s $cached ]]; then
-	echo "$0: using cached $flavor kernel (key $key)" >&2
+	echo "$0: using cached $flavor $linux kernel (key $key)" >&2
 	echo "$cached"
 	exit 0
 fi
 if ((print_only)); then
-	echo "$0: no $flavor kernel built for these inputs (key $key): run 'make kernel${STOCK:+ STOCK=$STOCK}'" >&2
+	echo "$0: no $flavor $linux kernel built for these inputs (key $key): run 'make kernel$tag${STOCK:+ STOCK=$STOCK}'" >&2
 	exit 1
 fi
 
-src_parent=$build_dir/src-$flavor
-src=$src_parent/linux-source-6.12
-out=$build_dir/out-$flavor
+src_parent=$build_dir/src$tag-$flavor
+src=$src_parent/linux-source-$linux
+out=$build_dir/out$tag-$flavor
 stamp=$src_parent/.series-sha256
 
 if [[ ! -f $stamp || $(<"$stamp") != "$series_hash" ]]; then
@@ -147,7 +161,7 @@ if [[ ! -f $out/.config || ! -f $out/.config-key || $(<"$out/.config-key") != "$
 	echo "$config_key" >"$out/.config-key"
 fi
 
-echo "$0: building $flavor bzImage with $jobs jobs in $out" >&2
+echo "$0: building $flavor $linux bzImage with $jobs jobs in $out" >&2
 make -s -C "$src" O="$out" -j"$jobs" bzImage >&2 || die "kernel build failed"
 
 image=$out/arch/x86/boot/bzImage

@@ -19,6 +19,7 @@
 struct debugfs_priv {
 	char path[256];
 	uint32_t code;
+	enum vendor vendor;
 };
 
 static int debugfs_open(struct counter_source *src, const struct counter_target *t,
@@ -37,6 +38,7 @@ static int debugfs_open(struct counter_source *src, const struct counter_target 
 	snprintf(p->path, sizeof(p->path), "/sys/kernel/debug/kvm/%d-%d/vcpu%u/exit_reasons",
 		 (int)getpid(), t->vm->fd, t->vcpu->id);
 	p->code = t->vendor == VENDOR_SVM ? t->reason.svm : t->reason.vmx;
+	p->vendor = t->vendor;
 	if (exit_table_read(p->path, &tab, why, len)) {
 		free(p);
 		return -1;
@@ -59,10 +61,22 @@ static int debugfs_read(struct counter_source *src, struct counter_reading *r,
 	struct debugfs_priv *p = src->priv;
 	struct exit_table tab;
 
+	int i;
+
 	if (exit_table_read(p->path, &tab, why, len))
 		return -1;
 	r->reason = exit_table_count(&tab, p->code);
 	r->total = tab.total;
+	memset(r->buckets, 0, sizeof(r->buckets));
+	for (i = 0; i < tab.nrows; i++) {
+		const struct exit_table_row *row = &tab.rows[i];
+		int b = row->reason >= 0 ? exit_bucket(p->vendor, (uint32_t)row->reason) :
+			!strcmp(row->name, "FAILED_ENTRY") ? EXIT_BUCKET_FAILED : EXIT_BUCKET_UNKNOWN;
+
+		if (b >= 0)
+			r->buckets[b] += row->count;
+	}
+	r->has_buckets = true;
 	return 0;
 }
 

@@ -58,17 +58,17 @@ static int patched_read(struct counter_source *src, struct counter_reading *r,
 			char *why, size_t len)
 {
 	struct patched_priv *p = src->priv;
-	uint64_t v[EXIT_BUCKETS];
 	int i;
 
-	if (kvm_stats_read(&p->stats, p->desc, v, EXIT_BUCKETS)) {
+	if (kvm_stats_read(&p->stats, p->desc, r->buckets, EXIT_BUCKETS)) {
 		snprintf(why, len, "reading exits_by_reason failed");
 		return -1;
 	}
-	r->reason = v[p->bucket];
+	r->has_buckets = true;
+	r->reason = r->buckets[p->bucket];
 	r->total = 0;
 	for (i = 0; i < EXIT_BUCKETS; i++)
-		r->total += v[i];
+		r->total += r->buckets[i];
 	return 0;
 }
 

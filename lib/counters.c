@@ -11,6 +11,7 @@ extern const struct counter_source_ops counter_cpuid_b;
 extern const struct counter_source_ops counter_tracepoint;
 extern const struct counter_source_ops counter_statsfd;
 extern const struct counter_source_ops counter_vmm;
+extern const struct counter_source_ops counter_dmesg;
 
 /* Priority order: the first usable source that sees the reason decides. */
 const struct counter_source_ops *const counter_sources[] = {
@@ -21,6 +22,7 @@ const struct counter_source_ops *const counter_sources[] = {
 	&counter_tracepoint,
 	&counter_statsfd,
 	&counter_vmm,
+	&counter_dmesg,
 	NULL,
 };
 
@@ -135,7 +137,7 @@ int counters_open(struct counter_set *cs, const char *list,
 
 static bool in_pass(const struct counter_source *s, bool perturbing)
 {
-	return s->usable && !!s->ops->set_active == perturbing;
+	return s->usable && (perturbing || !s->ops->set_active);
 }
 
 bool counters_any_perturbing(const struct counter_set *cs)
@@ -143,7 +145,7 @@ bool counters_any_perturbing(const struct counter_set *cs)
 	int i;
 
 	for (i = 0; i < cs->n; i++)
-		if (in_pass(&cs->src[i], true))
+		if (cs->src[i].usable && cs->src[i].ops->set_active)
 			return true;
 	return false;
 }
@@ -152,7 +154,8 @@ void counters_begin(struct counter_set *cs, bool perturbing)
 {
 	int i;
 
-	for (i = 0; i < cs->n; i++) {
+	/* Backwards: the own-window sources, last in the table, read first. */
+	for (i = cs->n - 1; i >= 0; i--) {
 		struct counter_source *s = &cs->src[i];
 
 		if (!in_pass(s, perturbing))
@@ -183,6 +186,13 @@ void counters_end(struct counter_set *cs, bool perturbing, uint64_t expected)
 		}
 		counted = now.reason - s->before.reason;
 		total = now.total - s->before.total;
+		if (now.has_buckets && s->before.has_buckets) {
+			int b;
+
+			for (b = 0; b < EXIT_BUCKETS; b++)
+				s->by_bucket[b] += now.buckets[b] - s->before.buckets[b];
+			s->has_buckets = true;
+		}
 		/*
 		 * Every window ends with at least one exit (the ucall, or the
 		 * exits of a host-timed loop): a total that did not move means
@@ -194,6 +204,11 @@ void counters_end(struct counter_set *cs, bool perturbing, uint64_t expected)
 				 (unsigned long long)expected);
 			s->usable = false;
 			continue;
+		}
+		if (perturbing) {
+			s->xcheck = s->sees_reason;
+			s->xcheck_counted = counted;
+			cs->xcheck_expected = expected;
 		}
 		s->windows++;
 		s->expected += expected;
@@ -239,4 +254,23 @@ enum verdict counters_verdict(const struct counter_set *cs)
 		any = true;
 	}
 	return v;
+}
+
+int counters_cross_check(const struct counter_set *cs, bool *agree)
+{
+	const struct counter_source *first = NULL;
+	int i, n = 0;
+
+	*agree = true;
+	for (i = 0; cs->xcheck_expected && i < cs->n; i++) {
+		const struct counter_source *s = &cs->src[i];
+
+		if (!s->usable || !s->xcheck)
+			continue;
+		if (first && s->xcheck_counted != first->xcheck_counted)
+			*agree = false;
+		first = first ? first : s;
+		n++;
+	}
+	return n;
 }

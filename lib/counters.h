@@ -28,11 +28,16 @@ struct counter_target {
 	uint32_t userspace_exit;
 	/* Userspace exits the runner saw, by KVM_EXIT_* (for counter_vmm.c). */
 	const uint64_t *vmm_exits;
+	/* Run the guest through a round that exits at least once; 0 on success. */
+	int (*kick)(const struct counter_target *t);
 };
 
 struct counter_reading {
 	uint64_t reason;	/* exits of the target reason */
 	uint64_t total;		/* exits of every reason */
+	/* Sources that see every reason fill in the count of each bucket. */
+	bool has_buckets;
+	uint64_t buckets[EXIT_BUCKETS];	/* indexed by exit_bucket() */
 };
 
 struct counter_source;
@@ -52,8 +57,10 @@ struct counter_source_ops {
 	void (*close)(struct counter_source *src);
 	/*
 	 * Sources that add work to every exit (a perf tracepoint counter) would
-	 * inflate the timed loops: they count in a window of their own, after
-	 * the trials, switched on and off here.
+	 * inflate the timed loops, and sources that run the guest to read
+	 * (counter_dmesg.c) would add exits to them: they count in a window of
+	 * their own, after the trials, switched on and off here. That window
+	 * begins with them, in reverse table order, and ends with them last.
 	 */
 	void (*set_active)(struct counter_source *src, bool on);
 };
@@ -76,6 +83,12 @@ struct counter_source {
 	/* Sums over the timed windows. */
 	uint64_t expected, counted, total, windows;
 	enum verdict verdict;	/* worst window so far */
+	/* Exits of every reason over all windows, when the source sees them. */
+	bool has_buckets;
+	uint64_t by_bucket[EXIT_BUCKETS];
+	/* Its count in the perturbing sources' window, read over the same loop. */
+	bool xcheck;
+	uint64_t xcheck_counted;
 };
 
 #define MAX_COUNTER_SOURCES 16
@@ -84,6 +97,8 @@ struct counter_set {
 	struct counter_source src[MAX_COUNTER_SOURCES];
 	int n;
 	double tolerance;
+	/* Exits expected in the perturbing window; 0 when there was none. */
+	uint64_t xcheck_expected;
 };
 
 extern const struct counter_source_ops *const counter_sources[];
@@ -99,7 +114,8 @@ int counters_open(struct counter_set *cs, const char *list,
 		  char *err, size_t len);
 /*
  * Begin a window for the sources that do not perturb the loop (@perturbing
- * false: the timed trials) or for those that do (true: an untimed window).
+ * false: the timed trials) or for every source (true: an untimed window in
+ * which those that perturb count too, so all of them count the same loop).
  */
 void counters_begin(struct counter_set *cs, bool perturbing);
 /* End it: @expected exits of the reason should have happened. */
@@ -110,6 +126,12 @@ void counters_close(struct counter_set *cs);
 /* The source whose verdict stands: the first usable one that sees the reason. */
 const struct counter_source *counters_primary(const struct counter_set *cs);
 enum verdict counters_verdict(const struct counter_set *cs);
+
+/*
+ * How many sources that see the reason counted the perturbing window, and
+ * whether their counts of that one loop are equal (@agree).
+ */
+int counters_cross_check(const struct counter_set *cs, bool *agree);
 
 enum verdict judge(uint64_t expected, uint64_t counted, double tolerance);
 const char *verdict_name(enum verdict v);

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdbool.h>
@@ -7,6 +8,50 @@
 #include <string.h>
 
 #include "debugfs_table.h"
+
+/* A whole decimal number, as the kernel prints a u64. */
+static int parse_decimal(const char *s, unsigned long long *v)
+{
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	*v = strtoull(s, &end, 10);
+	return errno || *end ? -1 : 0;
+}
+
+/*
+ * SVM_EXIT_REASONS names the exception exits with a space ("UD excp"), so
+ * such a row has five fields: the reason, a name of several words, count,
+ * cycles. Every word of a kernel name starts with a letter, which keeps
+ * "10 CPUID 12 3 4" an error.
+ */
+static int parse_multiword_row(const char *buf, char *reason, size_t rlen, char *name,
+			       size_t nlen, unsigned long long *count, unsigned long long *cycles)
+{
+	char copy[256], *tok[16], *save;
+	size_t used = 0;
+	int n = 0, i;
+
+	snprintf(copy, sizeof(copy), "%s", buf);
+	tok[0] = strtok_r(copy, " \t", &save);
+	while (tok[n] && n < 15)
+		tok[++n] = strtok_r(NULL, " \t", &save);
+	if (n < 5 || n == 15 || strlen(tok[0]) >= rlen ||
+	    parse_decimal(tok[n - 2], count) || parse_decimal(tok[n - 1], cycles))
+		return -1;
+	snprintf(reason, rlen, "%s", tok[0]);
+	name[0] = 0;
+	for (i = 1; i < n - 2; i++) {
+		if (!isalpha((unsigned char)tok[i][0]) && tok[i][0] != '_')
+			return -1;
+		used += snprintf(name + used, nlen - used, "%s%s", i > 1 ? " " : "", tok[i]);
+		if (used >= nlen)
+			return -1;
+	}
+	return 0;
+}
 
 int exit_table_parse(const char *text, struct exit_table *t, char *why, size_t len)
 {
@@ -46,7 +91,8 @@ int exit_table_parse(const char *text, struct exit_table *t, char *why, size_t l
 		}
 		if (buf[0] == '#')
 			continue;
-		if (sscanf(buf, "%31s %63s %llu %llu %1s", reason, name, &count, &cycles, extra) != 4) {
+		if (sscanf(buf, "%31s %63s %llu %llu %1s", reason, name, &count, &cycles, extra) != 4 &&
+		    parse_multiword_row(buf, reason, sizeof(reason), name, sizeof(name), &count, &cycles)) {
 			snprintf(why, len, "line %d: expected 'reason name count cycles', got '%s'", lineno, buf);
 			return -1;
 		}

@@ -81,6 +81,14 @@ void guest_report(uint64_t exit_cycles, uint64_t exits_seen);
 /* Host side: host_loop tests report each userspace exit they handle. */
 void exitbench_note_userspace_exit(uint32_t kvm_exit_reason);
 
+/*
+ * The loop watchdog (lib/watchdog.c): set up on the vCPU thread, then armed
+ * for @seconds (0 stops it); exitbench_timed_out() says whether it fired.
+ */
+void exitbench_watchdog_init(void);
+void exitbench_watchdog(unsigned int seconds);
+bool exitbench_timed_out(void);
+
 int exitbench_main(const struct exit_test *test, int argc, char **argv);
 
 #endif

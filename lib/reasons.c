@@ -120,10 +120,36 @@ int exit_bucket(enum vendor v, uint32_t code)
 			return EXIT_BUCKET_FAILED;
 		if (code < 0xF0)
 			return (int)code;
-		if (code >= 0x400 && code <= 0x40F)
+		if (code >= 0x400 && code < 0x400 + EXIT_BUCKET_FAILED - 0xF0)
 			return 0xF0 + (int)(code - 0x400);
 		return EXIT_BUCKET_UNKNOWN;
 	default:
 		return -1;
 	}
+}
+
+int64_t exit_bucket_code(enum vendor v, int bucket)
+{
+	if (bucket < 0 || bucket >= EXIT_BUCKET_FAILED || v == VENDOR_OTHER)
+		return -1;
+	if (v == VENDOR_SVM && bucket >= 0xF0)
+		return 0x400 + (bucket - 0xF0);
+	return bucket;
+}
+
+const char *exit_bucket_name(enum vendor v, int bucket, char *buf, size_t len)
+{
+	int64_t code = exit_bucket_code(v, bucket);
+	const char *name;
+
+	if (bucket == EXIT_BUCKET_FAILED)
+		return "FAILED_ENTRY";
+	if (code < 0)
+		return "UNKNOWN";
+	name = v == VENDOR_SVM ? svm_reason_name((uint32_t)code) : vmx_reason_name((uint32_t)code);
+	if (name)
+		return name;
+	snprintf(buf, len, v == VENDOR_SVM ? "UNKNOWN(0x%llx)" : "UNKNOWN(%llu)",
+		 (unsigned long long)code);
+	return buf;
 }

@@ -3,6 +3,7 @@
 #ifndef EXITBENCH_REASONS_H
 #define EXITBENCH_REASONS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 enum vendor {
@@ -21,13 +22,17 @@ int vendor_from_name(const char *s, enum vendor *v);	/* 0 on success */
 /*
  * Index of a hardware exit reason in the patched kernel's per-reason arrays
  * (kernel/README.md): VMX basic reasons below 0xFE index themselves; SVM
- * codes below 0xF0 index themselves, 0x400-0x40F go to 0xF0 + (code - 0x400);
+ * codes below 0xF0 index themselves, 0x400-0x40D go to 0xF0 + (code - 0x400);
  * failed entries to 0xFE; anything else to 0xFF. -1 for VENDOR_OTHER.
  */
 #define EXIT_BUCKETS		256
 #define EXIT_BUCKET_FAILED	0xFE
 #define EXIT_BUCKET_UNKNOWN	0xFF
 int exit_bucket(enum vendor v, uint32_t code);
+/* The hardware code a bucket stands for; -1 for FAILED/UNKNOWN or OTHER. */
+int64_t exit_bucket_code(enum vendor v, int bucket);
+/* The kernel's name for a bucket's reason, e.g. "CPUID", "npf", "FAILED_ENTRY". */
+const char *exit_bucket_name(enum vendor v, int bucket, char *buf, size_t len);
 
 /*
  * Which exit-reason numbering this host's KVM uses: VMX or SVM from the CPU

@@ -71,7 +71,141 @@ static void write_source(struct json *j, const struct counter_source *s)
 		json_kv_string(j, "total", NULL);
 	json_kv_string(j, "verdict", s->usable && s->sees_reason && s->windows ?
 		       verdict_name(s->verdict) : "unverified");
+	if (s->usable && s->xcheck)
+		json_kv_u64(j, "cross_check_counted", s->xcheck_counted);
+	else
+		json_kv_string(j, "cross_check_counted", NULL);
 	json_end_object(j);
+}
+
+/*
+ * The loop counted by every source at once (the perturbing sources' window):
+ * do the tracepoint and the patched counters agree, exit for exit?
+ */
+static void write_cross_check(struct json *j, const struct counter_set *cs)
+{
+	bool agree;
+	int k, n = counters_cross_check(cs, &agree);
+
+	json_key(j, "cross_check");
+	if (!n) {
+		json_null(j);
+		return;
+	}
+	json_begin_object(j);
+	json_kv_u64(j, "expected", cs->xcheck_expected);
+	json_key(j, "counted");
+	json_begin_object(j);
+	for (k = 0; k < cs->n; k++)
+		if (cs->src[k].usable && cs->src[k].xcheck)
+			json_kv_u64(j, cs->src[k].ops->name, cs->src[k].xcheck_counted);
+	json_end_object(j);
+	json_kv_bool(j, "agree", n >= 2 && agree);
+	json_end_object(j);
+}
+
+/* The source whose per-reason breakdown is reported: the primary if it has one. */
+static const struct counter_source *bucket_source(const struct counter_set *cs)
+{
+	const struct counter_source *p = counters_primary(cs);
+	int k;
+
+	if (p && p->has_buckets)
+		return p;
+	for (k = 0; k < cs->n; k++)
+		if (cs->src[k].usable && cs->src[k].has_buckets)
+			return &cs->src[k];
+	return NULL;
+}
+
+/* Buckets with exits, most first; returns how many were put in @order. */
+static int buckets_by_count(const struct counter_source *s, int order[EXIT_BUCKETS])
+{
+	int n = 0, i, j;
+
+	for (i = 0; i < EXIT_BUCKETS; i++) {
+		if (!s->by_bucket[i])
+			continue;
+		for (j = n++; j > 0 && s->by_bucket[order[j - 1]] < s->by_bucket[i]; j--)
+			order[j] = order[j - 1];
+		order[j] = i;
+	}
+	return n;
+}
+
+static void write_exits_by_reason(struct json *j, const struct result *r)
+{
+	const struct counter_source *s = bucket_source(&r->counters);
+	int order[EXIT_BUCKETS], n, i;
+	char buf[32];
+
+	json_key(j, "exits_by_reason");
+	if (!s) {
+		json_null(j);
+		return;
+	}
+	json_begin_object(j);
+	json_kv_string(j, "source", s->ops->name);
+	json_key(j, "exits");
+	json_begin_array(j);
+	n = buckets_by_count(s, order);
+	for (i = 0; i < n; i++) {
+		int64_t code = exit_bucket_code(r->vendor, order[i]);
+
+		json_begin_object(j);
+		if (code >= 0)
+			json_kv_u64(j, "code", (uint64_t)code);
+		else
+			json_kv_string(j, "code", NULL);
+		json_kv_string(j, "name", exit_bucket_name(r->vendor, order[i], buf, sizeof(buf)));
+		json_kv_u64(j, "exits", s->by_bucket[order[i]]);
+		json_end_object(j);
+	}
+	json_end_array(j);
+	json_end_object(j);
+}
+
+/* "wbinvd 2048, io 9" into @buf: where the exits of the windows went. */
+static void describe_buckets(const struct result *r, char *buf, size_t len)
+{
+	const struct counter_source *s = bucket_source(&r->counters);
+	int order[EXIT_BUCKETS], n, i;
+	size_t off = 0;
+	char name[32];
+
+	buf[0] = 0;
+	if (!s)
+		return;
+	n = buckets_by_count(s, order);
+	for (i = 0; i < n && i < 4 && off < len; i++)
+		off += snprintf(buf + off, len - off, "%s%s %llu", i ? ", " : "",
+				exit_bucket_name(r->vendor, order[i], name, sizeof(name)),
+				(unsigned long long)s->by_bucket[order[i]]);
+	if (!n)
+		snprintf(buf, len, "none");
+}
+
+/*
+ * Did the loop's instruction cause no exit at all, rather than exits counted
+ * under the wrong reason? Every source that sees all exits must show none of
+ * the reason and fewer other exits than half the expected ones (timer
+ * interrupts and the ucalls remain). Then the platform, not the counting, is
+ * what is missing.
+ */
+static bool loop_never_exited(const struct counter_set *cs)
+{
+	int k, seen = 0;
+
+	for (k = 0; k < cs->n; k++) {
+		const struct counter_source *s = &cs->src[k];
+
+		if (!s->usable || !s->sees_reason || !s->sees_total || !s->windows)
+			continue;
+		if (s->counted || s->total - s->counted >= s->expected / 2)
+			return false;
+		seen++;
+	}
+	return seen > 0;
 }
 
 static void write_json(const struct result *r, const char *status, const struct summary *cpe,
@@ -180,6 +314,8 @@ static void write_json(const struct result *r, const char *status, const struct 
 	for (k = 0; k < r->counters.n; k++)
 		write_source(&j, &r->counters.src[k]);
 	json_end_array(&j);
+	write_cross_check(&j, &r->counters);
+	write_exits_by_reason(&j, r);
 	json_end_object(&j);
 
 	json_key(&j, "host");
@@ -210,10 +346,11 @@ void result_finish(struct result *r, enum result_kind kind)
 	enum verdict v = counters_verdict(&r->counters);
 	double ns = r->tsc_khz ? 1e6 / (double)r->tsc_khz : NAN;
 	bool fail = kind == RESULT_FAIL;
-	char rname[64], counted[32], expected[32];
+	char rname[64], counted[32], expected[32], xcheck[512];
+	bool agree;
 	int k;
 
-	alarm(0);
+	exitbench_watchdog(0);
 	if (kind == RESULT_MEASURED && r->vendor == VENDOR_OTHER && v != VERDICT_MISMATCH &&
 	    !(isfinite(cpe.median) && cpe.median > 0)) {
 		snprintf(r->reason, sizeof(r->reason),
@@ -222,14 +359,29 @@ void result_finish(struct result *r, enum result_kind kind)
 			 "emulate every guest instruction", cpe.median);
 		kind = RESULT_SKIP;
 	}
+	if (kind == RESULT_MEASURED && v == VERDICT_MISMATCH && loop_never_exited(&r->counters)) {
+		char where[256];
+
+		describe_buckets(r, where, sizeof(where));
+		snprintf(r->reason, sizeof(r->reason),
+			 "the exit does not happen here: the loop's instruction caused no VM exit at all "
+			 "(every source that sees all exits agrees; all exits in the windows: %s), "
+			 "so this CPU or emulator does not intercept it", where);
+		kind = RESULT_SKIP;
+	}
 	if (kind == RESULT_SKIP) {
 		write_json(r, "skip", &cpe, VERDICT_UNVERIFIED);
 		ksft_test_result_skip("exit_%s: %s\n", t->name, r->reason);
 		exit(KSFT_SKIP);
 	}
 	if (kind == RESULT_MEASURED) {
-		if (v == VERDICT_MISMATCH)
-			snprintf(r->reason, sizeof(r->reason), "exits were not counted where expected");
+		if (v == VERDICT_MISMATCH) {
+			char where[256];
+
+			describe_buckets(r, where, sizeof(where));
+			snprintf(r->reason, sizeof(r->reason), "exits were not counted where expected%s%s%s",
+				 where[0] ? " (all exits by reason: " : "", where, where[0] ? ")" : "");
+		}
 		else if (!isfinite(cpe.median) || cpe.median <= 0) {
 			snprintf(r->reason, sizeof(r->reason),
 				 "the exiting loop was not slower than its baseline (median %.1f cycles/exit): did the exit happen?",
@@ -259,6 +411,21 @@ void result_finish(struct result *r, enum result_kind kind)
 	if (kind == RESULT_FAIL) {
 		ksft_test_result_fail("exit_%s: %s\n", t->name, r->reason);
 		exit(KSFT_FAIL);
+	}
+	if (counters_cross_check(&r->counters, &agree) >= 2) {
+		int off = 0;
+
+		for (k = 0; k < r->counters.n && off < (int)sizeof(xcheck); k++) {
+			const struct counter_source *s = &r->counters.src[k];
+
+			if (s->usable && s->xcheck)
+				off += snprintf(xcheck + off, sizeof(xcheck) - off, "%s%s %llu",
+						off ? ", " : "", s->ops->name,
+						(unsigned long long)s->xcheck_counted);
+		}
+		printf("# cross-check, one loop counted by every source (%llu exits expected): %s: %s\n",
+		       (unsigned long long)r->counters.xcheck_expected, xcheck,
+		       agree ? "agree" : "DISAGREE");
 	}
 	(fail ? ksft_test_result_fail : ksft_test_result_pass)(
 		"exit_%s: %.1f cycles/exit (median of %u, CV %.1f%%), %.1f ns/exit; %s exits expected %s, counted %s by %s: attribution %s%s%s\n",

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -32,7 +33,6 @@
 
 static struct options opts;
 static uint64_t vmm_exits[VMM_EXIT_SLOTS];
-static volatile sig_atomic_t loop_timed_out;
 
 /* Longest a single loop may take before the run is declared hung. */
 #define LOOP_TIMEOUT_S 30
@@ -111,12 +111,6 @@ void exitbench_note_userspace_exit(uint32_t kvm_exit_reason)
 		vmm_exits[kvm_exit_reason]++;
 }
 
-static void on_alarm(int sig)
-{
-	(void)sig;
-	loop_timed_out = 1;
-}
-
 struct loop_out {
 	uint64_t cycles;	/* guest TSC cycles of the loop (or host, host_loop) */
 	uint64_t self_cycles;	/* self-timed loops: net cycles in exits */
@@ -137,15 +131,14 @@ static void platform_cannot(const char *fmt, ...)
 	result_finish(&res, res.vendor == VENDOR_OTHER ? RESULT_SKIP : RESULT_FAIL);
 }
 
-static struct loop_out run_loop(struct kvm_vm *vm, struct kvm_vcpu *vcpu,
-				uint64_t n, bool baseline)
+/* Run @n iterations of the loop (or baseline) with no set-up hook. */
+static struct loop_out enter_loop(struct kvm_vm *vm, struct kvm_vcpu *vcpu,
+				  uint64_t n, bool baseline)
 {
 	const struct exit_test *t = &exit_test;
 	struct loop_out out = { 0 };
 	struct ucall uc;
 
-	if (t->before_loop)
-		t->before_loop(vm, vcpu, n, baseline);
 	if (t->host_loop) {
 		out.cycles = t->host_loop(vm, vcpu, n, baseline);
 		return out;
@@ -155,13 +148,12 @@ static struct loop_out run_loop(struct kvm_vm *vm, struct kvm_vcpu *vcpu,
 	guest_cmd.baseline = baseline;
 	sync_global_to_guest(vm, guest_cmd);
 
-	loop_timed_out = 0;
-	alarm(LOOP_TIMEOUT_S + (unsigned int)(n / 50000));
+	exitbench_watchdog(LOOP_TIMEOUT_S + (unsigned int)(n / 50000));
 	for (;;) {
 		struct kvm_run *run = vcpu->run;
 		int r = __vcpu_run(vcpu);
 
-		if (r && errno == EINTR && loop_timed_out)
+		if (r && errno == EINTR && exitbench_timed_out())
 			platform_cannot("the guest loop of %llu iterations did not finish within %u s: "
 					"this platform's KVM does not complete the exit",
 					(unsigned long long)n, LOOP_TIMEOUT_S + (unsigned int)(n / 50000));
@@ -174,7 +166,7 @@ static struct loop_out run_loop(struct kvm_vm *vm, struct kvm_vcpu *vcpu,
 		case UCALL_SYNC:
 			TEST_ASSERT(uc.args[0] == GUEST_STAGE_RESULT,
 				    "unexpected GUEST_SYNC(0x%lx) from the guest", uc.args[0]);
-			alarm(0);
+			exitbench_watchdog(0);
 			out.cycles = uc.args[1];
 			out.self_cycles = uc.args[2];
 			out.self_exits = uc.args[3];
@@ -196,6 +188,25 @@ static struct loop_out run_loop(struct kvm_vm *vm, struct kvm_vcpu *vcpu,
 				  exit_reason_str(run->exit_reason), run->exit_reason);
 		}
 	}
+}
+
+static struct loop_out run_loop(struct kvm_vm *vm, struct kvm_vcpu *vcpu,
+				uint64_t n, bool baseline)
+{
+	if (exit_test.before_loop)
+		exit_test.before_loop(vm, vcpu, n, baseline);
+	return enter_loop(vm, vcpu, n, baseline);
+}
+
+/*
+ * One short round of the guest for a counter source that needs an exit to
+ * happen (counter_dmesg.c): an empty loop and its report, or one iteration
+ * of a host-timed test.
+ */
+static int kick(const struct counter_target *t)
+{
+	enter_loop(t->vm, t->vcpu, exit_test.host_loop ? 1 : 0, false);
+	return 0;
 }
 
 static uint64_t epi(void)
@@ -224,8 +235,7 @@ int exitbench_main(const struct exit_test *t, int argc, char **argv)
 	ksft_print_header();
 	ksft_set_plan(1);
 	result_init(&res, t, &opts);
-	/* No SA_RESTART: the alarm must interrupt KVM_RUN. */
-	sigaction(SIGALRM, &(struct sigaction){ .sa_handler = on_alarm }, NULL);
+	exitbench_watchdog_init();
 
 	why = t->unsupported ? t->unsupported() : NULL;
 	if (why) {
@@ -244,6 +254,7 @@ int exitbench_main(const struct exit_test *t, int argc, char **argv)
 	target.reason = t->reason;
 	target.userspace_exit = t->userspace_exit;
 	target.vmm_exits = vmm_exits;
+	target.kick = kick;
 	if (counters_open(cs, opts.counters, &target, t->tolerance, err, sizeof(err))) {
 		snprintf(res.reason, sizeof(res.reason), "%s", err);
 		result_finish(&res, RESULT_FAIL);

@@ -31,8 +31,40 @@ TABLE_COLUMNS = [
 ]
 
 
+# The kernel's own KVM selftests run in a kernel under test: kselftest-NAME.status/.tap.
+KSELFTEST = "kselftest-"
+
+
 class SummaryError(Exception):
     pass
+
+
+def read_status(path):
+    with open(path, encoding="utf-8") as f:
+        line = f.read().strip()
+    try:
+        return int(line)
+    except ValueError as e:
+        raise SummaryError(f"{path}: not an exit code: {line!r}") from e
+
+
+def collect_kselftests(run_dir):
+    """[{name, exit_code, status, totals}] of the kernel selftests that ran."""
+    out = []
+    for f in sorted(os.listdir(run_dir)):
+        if not (f.startswith(KSELFTEST) and f.endswith(".status")):
+            continue
+        name = f[len(KSELFTEST):-len(".status")]
+        rc = read_status(os.path.join(run_dir, f))
+        totals = None
+        tap = os.path.join(run_dir, f"{KSELFTEST}{name}.tap")
+        if os.path.exists(tap):
+            with open(tap, encoding="utf-8", errors="replace") as t:
+                totals = next((line.strip("# \n") for line in t if line.startswith("# Totals:")), None)
+        # kselftest exit codes: 0 pass, 4 skip, anything else a failure.
+        status = {0: "pass", 4: "skip"}.get(rc, "fail")
+        out.append({"name": name, "exit_code": rc, "status": status, "totals": totals})
+    return out
 
 
 def load_json(path):
@@ -57,16 +89,12 @@ def collect(run_dir):
         raise SummaryError(f"{meta_path}: missing (exitbench_info did not run)")
     meta = load_json(meta_path)
     tests = []
-    names = sorted(f[:-len(".status")] for f in os.listdir(run_dir) if f.endswith(".status"))
+    names = sorted(f[:-len(".status")] for f in os.listdir(run_dir)
+                   if f.endswith(".status") and not f.startswith(KSELFTEST))
     if not names:
         raise SummaryError(f"{run_dir}: no test ran (no *.status files)")
     for name in names:
-        with open(os.path.join(run_dir, name + ".status"), encoding="utf-8") as f:
-            status_line = f.read().strip()
-        try:
-            rc = int(status_line)
-        except ValueError as e:
-            raise SummaryError(f"{run_dir}/{name}.status: not an exit code: {status_line!r}") from e
+        rc = read_status(os.path.join(run_dir, name + ".status"))
         jpath = os.path.join(run_dir, name + ".json")
         if os.path.exists(jpath):
             t = load_json(jpath)
@@ -138,7 +166,7 @@ def main(argv):
                           for s in (t.get("attribution") or {}).get("sources", []) if s.get("usable")})
         summary = {
             "schema_version": SCHEMA_VERSION,
-            "run_id": os.path.basename(os.path.normpath(run_dir)).removesuffix(".partial"),
+            "run_id": os.path.basename(os.path.normpath(run_dir)).removesuffix(".partial").removeprefix("."),
             "metadata": dict(meta, counter_sources=sources,
                              environment=extra.get("environment", "native"),
                              **({"environment_detail": extra["environment_detail"]}
@@ -146,6 +174,7 @@ def main(argv):
             "units": {"cycles_per_exit": "TSC cycles", "ns_per_exit": "ns",
                       "samples": "TSC cycles per exit, one per trial"},
             "tests": tests,
+            "kernel_selftests": collect_kselftests(run_dir),
         }
         summary["metadata"].pop("schema_version", None)
 
@@ -183,6 +212,8 @@ def main(argv):
     for t in tests:
         if t["status"] in ("skip", "fail", "error") and t.get("status_reason"):
             print(f"{t['status']}: {t['name']}: {t['status_reason']}")
+    for k in summary["kernel_selftests"]:
+        print(f"kernel selftest {k['name']}: {k['status']} (exit {k['exit_code']}; {k['totals'] or 'no totals line'})")
     return 0
 
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <dirent.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,24 @@ unsigned long sysinfo_vm_tsc_khz(void)
 	return khz > 0 ? (unsigned long)khz : 0;
 }
 
+const char *sysinfo_hypervisor(void)
+{
+	static char sig[13];
+	uint32_t eax = 1, ebx, ecx = 0, edx;
+
+	__asm__ __volatile__("cpuid" : "+a"(eax), "=b"(ebx), "+c"(ecx), "=d"(edx));
+	if (!(ecx & (1u << 31)))
+		return NULL;
+	eax = 0x40000000;
+	ecx = 0;
+	__asm__ __volatile__("cpuid" : "+a"(eax), "=b"(ebx), "+c"(ecx), "=d"(edx));
+	memcpy(sig, &ebx, 4);
+	memcpy(sig + 4, &ecx, 4);
+	memcpy(sig + 8, &edx, 4);
+	sig[12] = 0;
+	return sig[0] ? sig : "unnamed";
+}
+
 /* First line of a file without its newline; NULL when unreadable. */
 static char *read_line(const char *path, char *buf, size_t len)
 {
@@ -52,7 +71,7 @@ static char *read_line(const char *path, char *buf, size_t len)
 static char *cpuinfo_field(const char *key, char *buf, size_t len)
 {
 	FILE *f = fopen("/proc/cpuinfo", "r");
-	char line[1024];
+	char line[4096];
 	char *found = NULL;
 
 	if (!f)
@@ -107,7 +126,7 @@ void sysinfo_write(struct json *j, unsigned long tsc_khz)
 {
 	static const char *const modules[] = { "kvm", "kvm_intel", "kvm_amd", "kvm_pvm" };
 	struct utsname u;
-	char buf[512], dir[128];
+	char buf[4096], dir[128];
 	size_t i;
 
 	uname(&u);
@@ -116,7 +135,9 @@ void sysinfo_write(struct json *j, unsigned long tsc_khz)
 	json_kv_string(j, "machine", u.machine);
 	json_kv_string(j, "cpu_model", cpuinfo_field("model name", buf, sizeof(buf)));
 	json_kv_string(j, "microcode", cpuinfo_field("microcode", buf, sizeof(buf)));
+	json_kv_string(j, "cpu_flags", cpuinfo_field("flags", buf, sizeof(buf)));
 	json_kv_u64(j, "online_cpus", (uint64_t)sysconf(_SC_NPROCESSORS_ONLN));
+	json_kv_string(j, "hypervisor", sysinfo_hypervisor());
 	json_kv_string(j, "vendor", vendor_name(detect_vendor()));
 	if (tsc_khz)
 		json_kv_u64(j, "tsc_khz", tsc_khz);

@@ -30,6 +30,28 @@ expect() {
 echo "# unit tests"
 if build/tests/unit_tests >"$tmp/unit" 2>&1; then ok "unit tests: $(tail -n 1 "$tmp/unit")"; else cat "$tmp/unit"; not_ok "unit tests"; fi
 
+# run_suite NAME CMD...: a test program that prints ok/not ok lines and ends non-zero on failure.
+run_suite() {
+	local name=$1 rc=0
+	shift
+	"$@" >"$tmp/suite" 2>&1 || rc=$?
+	if [ "$rc" -eq 0 ]; then
+		ok "$name: $(tail -n 1 "$tmp/suite")"
+	else
+		grep -E '^not ok' "$tmp/suite" | head -n 20
+		not_ok "$name (exit $rc): $(tail -n 1 "$tmp/suite")"
+	fi
+}
+
+echo "# loop watchdog"
+run_suite "watchdog" timeout 60 build/tests/watchdog_test
+echo "# emulator console protocol and watchdog"
+run_suite "emu/console.py" python3 tests/emu/test_console.py
+echo "# compare"
+run_suite "compare" python3 tests/compare/test_compare.py
+echo "# exit_top"
+run_suite "exit_top" tests/exit_top/test_exit_top.sh
+
 echo "# bad input"
 touch "$tmp/exists.json"
 expect 2 "unknown option '--bogus'" ./exit_cpuid --bogus
@@ -64,7 +86,13 @@ expect 2 "no test matches 'nomatch'" ./run_all.sh nomatch
 expect 2 "unknown --env 'foo'" ./run_all.sh --env foo
 expect 2 "not a valid extended regex" ./run_all.sh '('
 expect 2 "--json is set by run_all.sh" ./run_all.sh --json x
-expect 2 "--kernel needs --env" ./run_all.sh --kernel /nonexistent
+expect 2 "--kernel, --append and --timeout need --env" ./run_all.sh --kernel /nonexistent
+expect 2 "unknown --env 'foo'" emu/run_env.sh --env foo
+expect 2 "--kernel /nonexistent: no such file" emu/run_env.sh --env qemu-tcg --kernel /nonexistent --bin-dir build/static --out "$tmp/o"
+expect 2 "--out .* already exists" emu/run_env.sh --env qemu-tcg --kernel Makefile --bin-dir build/static --out "$tmp"
+expect 2 "--timeout wants whole seconds" ./run_all.sh --env qemu-tcg --timeout 0s cpuid
+expect 2 "--kernel /nonexistent: no such file" ./run_all.sh --env bochs --kernel /nonexistent cpuid
+expect 2 "may not hold quotes" ./run_all.sh --env qemu-tcg --kernel Makefile --append "a'b" cpuid
 expect 2 "one FILTER only" ./run_all.sh cpuid hlt
 expect 1 "metadata.json: missing" python3 lib/summarize.py "$tmp"
 mkdir -p "$tmp/badrun" && echo '{}' >"$tmp/badrun/metadata.json" && echo 0 >"$tmp/badrun/exit_x.status"
@@ -94,8 +122,9 @@ python3 -c 'import json,sys; sys.exit(json.load(open(sys.argv[1]))["cpu"] != 0)'
 
 echo "# every exit test on this machine"
 vendor=$(./exitbench_info | python3 -c 'import json,sys; print(json.load(sys.stdin)["vendor"])')
-for t in exit_*; do
-	[ -x "$t" ] && [ "${t%.*}" = "$t" ] || continue
+for src in selftests/exit_*.c; do
+	t=${src##*/}
+	t=${t%.c}
 	rc=0
 	"./$t" -t 3 --json "$tmp/$t.json" >"$tmp/$t.tap" 2>&1 || rc=$?
 	if python3 tests/check_result.py "$tmp/$t.json" "$rc" "$vendor" >"$tmp/$t.check" 2>&1; then

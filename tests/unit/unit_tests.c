@@ -227,6 +227,31 @@ static void test_counters(void)
 	      "20 of 20 over two wrong windows is still a mismatch");
 	counters_close(&cs);
 
+	/* The untimed window: every source counts the same loop; agreement is checked. */
+	CHECK(!counters_open(&cs, "vmm", &t, 0, err, sizeof(err)), "open vmm for a cross-check");
+	counters_begin(&cs, false);
+	vmm[KVM_EXIT_IO] += 5;
+	counters_end(&cs, false, 5);
+	{
+		bool agree;
+
+		CHECK(counters_cross_check(&cs, &agree) == 0, "no cross-check without a perturbing window");
+		counters_begin(&cs, true);
+		vmm[KVM_EXIT_IO] += 7;
+		counters_end(&cs, true, 7);
+		CHECK(cs.xcheck_expected == 7 && cs.src[0].xcheck && cs.src[0].xcheck_counted == 7 &&
+		      counters_primary(&cs)->windows == 2 && counters_primary(&cs)->expected == 12,
+		      "non-perturbing sources count the perturbing window too");
+		CHECK(counters_cross_check(&cs, &agree) == 1 && agree, "one source agrees with itself");
+		cs.src[cs.n] = cs.src[0];	/* a second source that saw the same loop */
+		cs.n++;
+		CHECK(counters_cross_check(&cs, &agree) == 2 && agree, "two equal counts agree");
+		cs.src[1].xcheck_counted = 8;
+		CHECK(counters_cross_check(&cs, &agree) == 2 && !agree, "7 vs 8 disagree");
+		cs.n--;
+	}
+	counters_close(&cs);
+
 	t.userspace_exit = 0;	/* exits that never reach userspace: vmm cannot see them */
 	CHECK(!counters_open(&cs, "vmm", &t, 0, err, sizeof(err)), "open vmm, unseen");
 	counters_begin(&cs, false);
@@ -242,6 +267,20 @@ static void test_counters(void)
 
 static void test_buckets(void)
 {
+	char buf[32];
+	int b;
+
+	for (b = 0; b < 0xF0; b++)
+		if (exit_bucket(VENDOR_SVM, (uint32_t)exit_bucket_code(VENDOR_SVM, b)) != b)
+			break;
+	CHECK(b == 0xF0, "SVM buckets below 0xF0 round-trip (first bad %d)", b);
+	CHECK(exit_bucket_code(VENDOR_SVM, 0xF0) == 0x400 && exit_bucket(VENDOR_SVM, 0x40D) == 0xFD &&
+	      exit_bucket(VENDOR_SVM, 0x40E) == EXIT_BUCKET_UNKNOWN, "SVM 0x400-0x40D in 0xF0-0xFD, 0x40E unknown");
+	CHECK(!strcmp(exit_bucket_name(VENDOR_SVM, 0xF0, buf, sizeof(buf)), "npf") &&
+	      !strcmp(exit_bucket_name(VENDOR_VMX, 10, buf, sizeof(buf)), "CPUID") &&
+	      !strcmp(exit_bucket_name(VENDOR_VMX, EXIT_BUCKET_FAILED, buf, sizeof(buf)), "FAILED_ENTRY") &&
+	      !strcmp(exit_bucket_name(VENDOR_VMX, 0xC8, buf, sizeof(buf)), "UNKNOWN(200)"),
+	      "bucket names: npf, CPUID, FAILED_ENTRY, UNKNOWN(200)");
 	CHECK(exit_bucket(VENDOR_VMX, 10) == 10 && exit_bucket(VENDOR_VMX, 0) == 0, "VMX basic reasons index themselves");
 	CHECK(exit_bucket(VENDOR_VMX, 0x80000021) == EXIT_BUCKET_FAILED, "VMX failed entry");
 	CHECK(exit_bucket(VENDOR_VMX, 0xFE) == EXIT_BUCKET_UNKNOWN && exit_bucket(VENDOR_VMX, 0xFFFF) == EXIT_BUCKET_UNKNOWN,
@@ -267,6 +306,11 @@ static void test_debugfs_table(void)
 	      "counts by reason");
 	CHECK(!exit_table_parse("# vendor svm\n# reason name count cycles\n0x72 cpuid 3 4\n0x400 npf 9 1\n", &t, why, sizeof(why)) &&
 	      t.vendor == VENDOR_SVM && exit_table_count(&t, 0x400) == 9, "SVM hex reasons: %s", why);
+	CHECK(!exit_table_parse("# vendor svm\n0x46 UD excp 5 100\n", &t, why, sizeof(why)) &&
+	      !strcmp(t.rows[0].name, "UD excp") && t.rows[0].count == 5 && t.rows[0].cycles == 100,
+	      "SVM names with a space (UD excp): %s", why);
+	CHECK(exit_table_parse("# vendor vmx\n10 CPUID 12 3 4\n", &t, why, sizeof(why)),
+	      "a number where a name should be is an error");
 	CHECK(exit_table_parse("", &t, why, sizeof(why)) && strstr(why, "empty"), "empty table: %s", why);
 	CHECK(exit_table_parse("# vendor pvm\n", &t, why, sizeof(why)) && strstr(why, "line 1"), "bad vendor: %s", why);
 	CHECK(exit_table_parse("# vendor vmx\n10 CPUID 12\n", &t, why, sizeof(why)) && strstr(why, "line 2"),

@@ -1,0 +1,73 @@
+#!/bin/busybox sh
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# /init of the kernel under test (busybox sh): run the exit tests and the
+# kernel's own KVM selftests, then send every result file back over the serial
+# console as one framed, checksummed archive and power off.
+#
+# Lines for the host (emu/console.py), all starting "@@EXB ":
+#   @@EXB STAGE <what>                     progress
+#   @@EXB BEGIN <name> <bytes> <sha256>    then "@@EXB:<base64>" lines
+#   @@EXB END <name>
+#   @@EXB DONE                             nothing follows but the power-off
+# /exitbench/run.conf (written by emu/run_env.sh) sets TESTS, KSELFTESTS and
+# the test options as positional parameters.
+
+/bin/busybox --install -s /bin
+export PATH=/bin:/exitbench
+
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev 2>/dev/null
+mount -t debugfs debugfs /sys/kernel/debug
+mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
+# Keep kernel messages off the console the frames travel on (panics still show).
+dmesg -n 1
+
+say() { echo "@@EXB $*"; }
+
+send_file() {
+	size=$(wc -c <"$1")
+	sum=$(sha256sum "$1")
+	say "BEGIN ${1##*/} $size ${sum%% *}"
+	base64 -w 76 "$1" | sed 's/^/@@EXB:/'
+	say "END ${1##*/}"
+}
+
+finish() {
+	say "STAGE sending results"
+	dmesg >/results/dmesg.txt 2>&1
+	cat /proc/cmdline >/results/cmdline.txt
+	(cd /results && tar -cf /tmp/results.tar -- *) && gzip -9 /tmp/results.tar &&
+		send_file /tmp/results.tar.gz
+	say DONE
+	sync
+	# Bochs' serial file loses what was written just before the power-off.
+	sleep 2
+	poweroff -f
+}
+
+say "STAGE init: $(uname -r)"
+mkdir -p /results
+. /exitbench/run.conf
+
+if [ ! -e /dev/kvm ]; then
+	say "STAGE no /dev/kvm: $(dmesg | grep -i -E 'kvm|vmx|svm' | tail -n 3 | tr '\n' ' ')"
+fi
+exitbench_info --json /results/metadata.json 2>/results/exitbench_info.stderr
+
+n=0
+total=$(echo $TESTS $KSELFTESTS | wc -w)
+for t in $TESTS; do
+	n=$((n + 1))
+	say "STAGE test $n/$total $t"
+	"/exitbench/$t" --json "/results/$t.json" "$@" >"/results/$t.tap" 2>"/results/$t.stderr"
+	echo $? >"/results/$t.status"
+done
+for t in $KSELFTESTS; do
+	n=$((n + 1))
+	say "STAGE test $n/$total $t"
+	"/exitbench/$t" >"/results/kselftest-$t.tap" 2>&1
+	echo $? >"/results/kselftest-$t.status"
+done
+finish

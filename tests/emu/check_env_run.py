@@ -1,0 +1,135 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only
+"""Check a run made inside a kernel under test against the acceptance rules.
+
+usage: check_env_run.py RUN_DIR --env bochs|qemu-tcg --kernel patched|stock
+                        [--order-b] [--tests a,b,...]
+
+patched: every test that ran passes with attribution exact (within its
+  tolerance where it has one) from each patched interface (patched-stats,
+  debugfs, CPUID leaves, dmesg) and from the kvm:kvm_exit tracepoint, and all
+  of them counted the same loop identically (cross_check.agree).
+stock: the same tests pass with attribution from the tracepoint, and every
+  patched interface is reported absent, never read.
+--order-b: the run was booted with kvm.exit_stats_cpuid_order=B: cpuid-b
+  must be exact and cpuid-a absent.
+Both: the vendor is the emulator's (bochs: vmx, qemu-tcg: svm), the kernel's
+own KVM selftests pass, and a test may only skip for a known limit of the
+environment (KNOWN_SKIPS), with that reason.
+Prints ok / not ok lines; exits 1 if anything is wrong.
+"""
+import argparse
+import json
+import os
+import sys
+
+VENDOR = {"bochs": "vmx", "qemu-tcg": "svm", "qemu-kvm": None}
+# Tests an environment cannot run, and the words their skip reason must hold.
+KNOWN_SKIPS = {
+    "qemu-tcg": {
+        # QEMU 7.2's TCG reports INVD as a WBINVD #VMEXIT (fixed in 8.1).
+        "exit_invd": "reports INVD as a WBINVD exit",
+        # QEMU's TCG SVM does not intercept XSETBV: no exit at all.
+        "exit_xsetbv": "the exit does not happen here",
+        # TCG sets CPUID.HYPERVISOR; its own stalls look like interrupts.
+        "exit_external_interrupt": "runs under a hypervisor",
+    },
+    "bochs": {
+        # Debian's Bochs 2.7 is built without XSAVE for corei7_skylake_x, so
+        # the kernel under test has no XSAVE for KVM to offer (cpu_flags).
+        "exit_xsetbv": "KVM does not offer XSAVE to guests",
+    },
+    "qemu-kvm": {},
+}
+PATCHED_SOURCES = ["patched-stats", "debugfs", "cpuid-a", "dmesg"]
+ABSENT_WORDS = ("absent", "does not count", "cannot open /sys/kernel/debug/kvm")
+
+failures = 0
+
+
+def check(cond, what):
+    global failures
+    print(("ok - " if cond else "not ok - ") + what)
+    if not cond:
+        failures += 1
+    return cond
+
+
+def good_verdict(v, tolerance):
+    return v == "exact" or (tolerance and v == "within")
+
+
+def main(argv):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("run_dir")
+    ap.add_argument("--env", required=True, choices=sorted(VENDOR))
+    ap.add_argument("--kernel", required=True, choices=["patched", "stock"])
+    ap.add_argument("--order-b", action="store_true")
+    ap.add_argument("--tests", help="comma-separated tests that must all be in the run")
+    a = ap.parse_args(argv[1:])
+
+    path = os.path.join(a.run_dir, "summary.json")
+    try:
+        with open(path, encoding="utf-8") as f:
+            s = json.load(f)
+    except (OSError, ValueError) as e:
+        check(False, f"{path}: {e}")
+        return 1
+    label = f"{a.env}/{a.kernel}{' order B' if a.order_b else ''}"
+    meta = s["metadata"]
+    if VENDOR[a.env]:
+        check(meta.get("vendor") == VENDOR[a.env], f"{label}: vendor {meta.get('vendor')}")
+    check(meta.get("environment") == a.env, f"{label}: environment recorded as {meta.get('environment')}")
+    detail = meta.get("environment_detail") or {}
+    check(detail.get("kernel_image_sha256") and detail.get("emulator"),
+          f"{label}: emulator and kernel image recorded ({detail.get('emulator')})")
+    ks = s.get("kernel_selftests") or []
+    check(ks and all(k["status"] == "pass" for k in ks),
+          f"{label}: kernel selftests pass: {', '.join(k['name'] + ' ' + k['status'] for k in ks) or 'none ran'}")
+    names = {t["name"] for t in s["tests"]}
+    if a.tests:
+        missing = sorted(set(a.tests.split(",")) - names)
+        check(not missing, f"{label}: every test ran (missing: {missing or 'none'})")
+
+    for t in s["tests"]:
+        name, status = t["name"], t["status"]
+        if status == "skip":
+            want = KNOWN_SKIPS[a.env].get(name)
+            check(want is not None and want in (t.get("status_reason") or ""),
+                  f"{label}: {name} skipped: {t.get('status_reason')}"
+                  + ("" if want else " (not a known limit of this environment)"))
+            continue
+        if not check(status == "pass", f"{label}: {name} {status}: {t.get('status_reason') or ''}"):
+            continue
+        attr = t["attribution"]
+        tol = attr.get("tolerance") or 0
+        src = {x["name"]: x for x in attr["sources"]}
+        if a.kernel == "patched":
+            wanted = ["cpuid-b" if x == "cpuid-a" and a.order_b else x for x in PATCHED_SOURCES]
+            wanted.append("tracepoint")
+            bad = [f"{n}: {src[n]['verdict'] if src[n]['usable'] else 'unusable: ' + str(src[n]['why_not'])}"
+                   for n in wanted if not (src[n]["usable"] and good_verdict(src[n]["verdict"], tol))]
+            check(not bad, f"{label}: {name}: every interface {attr['verdict']}"
+                  f" ({attr.get('counted')} of {attr.get('expected')} exits)" + (f"; wrong: {bad}" if bad else ""))
+            xc = attr.get("cross_check") or {}
+            check(xc.get("agree") and len(xc.get("counted", {})) >= len(wanted),
+                  f"{label}: {name}: one loop counted alike by {sorted(xc.get('counted', {}))}: {xc.get('counted')}")
+            if a.order_b:
+                check(not src["cpuid-a"]["usable"] and "does not count" in (src["cpuid-a"]["why_not"] or ""),
+                      f"{label}: {name}: the order A leaves do not answer: {src['cpuid-a']['why_not']}")
+        else:
+            absent = [n for n in PATCHED_SOURCES + ["cpuid-b"]
+                      if not src[n]["usable"] and any(w in (src[n]["why_not"] or "") for w in ABSENT_WORDS)]
+            check(len(absent) == len(PATCHED_SOURCES) + 1,
+                  f"{label}: {name}: patched interfaces reported absent: {absent}; "
+                  f"others: {[(n, src[n]['why_not']) for n in PATCHED_SOURCES if n not in absent]}")
+            tp = src["tracepoint"]
+            check(tp["usable"] and good_verdict(tp["verdict"], tol) and attr["source"] == "tracepoint",
+                  f"{label}: {name}: attribution {attr['verdict']} from {attr['source']} "
+                  f"({tp.get('counted')} of {tp.get('expected')} exits by the tracepoint)")
+    print(f"{'FAIL' if failures else 'PASS'}: {label}: {len(s['tests'])} tests, {failures} problem(s)")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,127 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# make check, second tier: the suite inside kernels under test. Builds the
+# stock and the patched kernel (cached by kernel/build.sh), runs every exit
+# test under QEMU TCG (AMD SVM) and Bochs (Intel VMX) on both, and checks the
+# acceptance rules with tests/emu/check_env_run.py; then the CPUID leaves in
+# order B, and the watchdog on a kernel that panics and on a hung boot.
+# EMU_ENVS="qemu-tcg bochs" (default) picks the emulators.
+# Ends with "N passed, N failed"; exit status 1 if anything failed.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$top"
+tmp=$(mktemp -d /tmp/exitbench-emu-check.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+pass=0
+fail=0
+t0=$(date +%s)
+
+ok() { pass=$((pass + 1)); echo "ok - $*"; }
+not_ok() { fail=$((fail + 1)); echo "not ok - $*"; }
+elapsed() { echo "$(($(date +%s) - t0)) s"; }
+
+# Per emulator: trial counts and loop lengths that keep CI short. Bochs
+# figures repeat to ~0.5%, so three trials of 2^22 TSC cycles are plenty.
+declare -A opts=(
+	[qemu-tcg]="-t 3"
+	[bochs]="-t 3 --target-cycles 4194304"
+)
+all_tests=$(for f in selftests/exit_*.c; do t=${f##*/}; printf '%s,' "${t%.c}"; done)
+all_tests=${all_tests%,}
+
+echo "# kernels under test ($(elapsed))"
+declare -A kernel=()
+for flavor in patched stock; do
+	log=$tmp/build-$flavor.log
+	if image=$(STOCK=$([ $flavor = stock ] && echo 1 || echo 0) kernel/build.sh 2>"$log" | tail -n 1) &&
+		[ -f "$image" ]; then
+		how=built
+		if grep -q 'using cached' "$log"; then how=cached; fi
+		ok "$flavor kernel: $image ($how, $(elapsed))"
+		kernel[$flavor]=$image
+	else
+		tail -n 20 "$log"
+		not_ok "$flavor kernel did not build"
+		echo "$pass passed, $fail failed"
+		exit 1
+	fi
+done
+make -s static >/dev/null
+
+# run ENV FLAVOR NAME [run_all options...]: one run, its directory in $run.
+run() {
+	local env=$1 flavor=$2 name=$3 rc=0
+	shift 3
+	"$top/run_all.sh" --env "$env" --kernel "${kernel[$flavor]}" --results "$tmp/$name" "$@" \
+		>"$tmp/$name.out" 2>&1 || rc=$?
+	run=$(find "$tmp/$name" -mindepth 1 -maxdepth 1 -type d -name '2*' | head -n 1)
+	if [ -z "$run" ]; then
+		tail -n 25 "$tmp/$name.out"
+		not_ok "$env/$flavor $name: run_all.sh exit $rc and no run directory ($(elapsed))"
+		return 1
+	fi
+	echo "# $env/$flavor $name: run_all.sh exit $rc, $(grep -o 'done in [0-9.]* s' "$tmp/$name.out" | tail -n 1) ($(elapsed))"
+}
+
+# checked CHECKER-ARGS...: the acceptance checker's lines, counted once.
+checked() {
+	local rc=0
+	python3 tests/emu/check_env_run.py "$run" "$@" >"$tmp/check" 2>&1 || rc=$?
+	grep -E '^not ok' "$tmp/check" || true
+	if [ "$rc" -eq 0 ]; then ok "$(tail -n 1 "$tmp/check")"; else not_ok "$(tail -n 1 "$tmp/check")"; fi
+}
+
+for env in ${EMU_ENVS:-qemu-tcg bochs}; do
+	read -r -a o <<<"${opts[$env]}"
+	echo "# $env: every exit test, patched kernel ($(elapsed))"
+	if run "$env" patched "$env-patched" "${o[@]}"; then
+		checked --env "$env" --kernel patched --tests "$all_tests"
+	fi
+	echo "# $env: every exit test, stock kernel ($(elapsed))"
+	if run "$env" stock "$env-stock" "${o[@]}"; then
+		checked --env "$env" --kernel stock --tests "$all_tests"
+	fi
+	echo "# $env: CPUID leaves in order B ($(elapsed))"
+	if run "$env" patched "$env-order-b" --append kvm.exit_stats_cpuid_order=B \
+		'cpuid|io_user|hlt' -t 2 -n 2000; then
+		checked --env "$env" --kernel patched --order-b --tests exit_cpuid,exit_io_user,exit_hlt
+	fi
+done
+
+echo "# the watchdog, for real ($(elapsed))"
+rc=0
+./run_all.sh --env qemu-tcg --kernel "${kernel[patched]}" --append rdinit=/nonexistent --timeout 120 \
+	--results "$tmp/panic" cpuid >"$tmp/panic.out" 2>&1 || rc=$?
+if [ "$rc" -eq 1 ] && grep -q 'kernel panic' "$tmp/panic.out" &&
+	[ -z "$(find "$tmp/panic" -maxdepth 1 -name '2*')" ]; then
+	ok "a kernel that panics ends the run (exit 1), names the panic, leaves no finished run"
+else
+	tail -n 10 "$tmp/panic.out"
+	not_ok "panicking kernel: exit $rc"
+fi
+rc=0
+./run_all.sh --env qemu-tcg --kernel "${kernel[patched]}" --timeout 2 \
+	--results "$tmp/hang" cpuid >"$tmp/hang.out" 2>&1 || rc=$?
+if [ "$rc" -eq 1 ] && grep -q 'timed out after 2 s' "$tmp/hang.out" && grep -q 'stage reached' "$tmp/hang.out" &&
+	[ -z "$(find "$tmp/hang" -maxdepth 1 -name '2*')" ]; then
+	ok "a boot past its timeout ends the run (exit 1) naming the stage, leaves no finished run"
+else
+	tail -n 10 "$tmp/hang.out"
+	not_ok "hung boot: exit $rc"
+fi
+rc=0
+./run_all.sh --env qemu-kvm --kernel "${kernel[patched]}" cpuid >"$tmp/qk.out" 2>&1 || rc=$?
+if grep -qw -E 'vmx|svm' /proc/cpuinfo; then
+	echo "# skip: this host has VMX or SVM: qemu-kvm's refusal is not tested here"
+elif [ "$rc" -eq 1 ] && grep -q 'use --env bochs or qemu-tcg' "$tmp/qk.out"; then
+	ok "--env qemu-kvm on a host without VMX/SVM: clear refusal ($(grep -o 'needs [^;]*' "$tmp/qk.out" | head -n 1))"
+else
+	cat "$tmp/qk.out"
+	not_ok "--env qemu-kvm: exit $rc"
+fi
+
+echo "# emulator tier took $(elapsed)"
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
