@@ -70,7 +70,7 @@ BINS := $(addprefix exit_,$(TESTS))
 KSELFTESTS := kvm_binary_stats_test
 STATIC_BINS := $(addprefix $(B)/static/,$(BINS) exitbench_info $(KSELFTESTS)) $(B)/static/exit_top
 
-.PHONY: all static check check-native check-emu clean kernel help
+.PHONY: all static check check-native check-kernel check-emu clean kernel help
 # Keep objects of pattern-built binaries (no needless rebuilds).
 .SECONDARY:
 all: $(BINS) exitbench_info exit_top
@@ -78,8 +78,9 @@ all: $(BINS) exitbench_info exit_top
 help:
 	@echo "make [KSRC=/path/to/linux]   build ./exit_*, ./exitbench_info and ./exit_top"
 	@echo "make static                  statically linked copies in $(B)/static/"
-	@echo "make check                   check-native, then check-emu (what CI runs)"
+	@echo "make check                   check-native, check-kernel, check-emu (what CI runs)"
 	@echo "make check-native            unit tests, real runs on /dev/kvm, bad input"
+	@echo "make check-kernel            the 6.12 series: applies, checkpatch, KVM_WERROR=y W=1 (QUICK=1)"
 	@echo "make check-emu               the suite in stock and patched kernels under QEMU TCG and Bochs"
 	@echo "make kernel [STOCK=1]        build the (patched or stock) kernel under test"
 	@echo "make kernel-6.1 [STOCK=1]    the same with Debian's linux-source-6.1"
@@ -155,7 +156,12 @@ $(B)/tests/raw_guest: tests/bench/raw_guest.c
 	@mkdir -p $(dir $@)
 	$(CC) -O2 -Wall -Wextra $< -o $@
 
-check: check-native check-emu
+check: check-native check-kernel check-emu
+# The patch series (kernel/check.sh): applies with no fuzz, checkpatch clean,
+# arch/x86/kvm builds with KVM_WERROR=y W=1 built in and as modules. The full
+# module link (kernel/check.sh without QUICK) takes ~8 minutes more.
+check-kernel:
+	QUICK=1 kernel/check.sh
 check-native: all $(B)/tests/unit_tests $(B)/tests/watchdog_test $(B)/tests/raw_guest
 	tests/run_tests.sh
 check-emu: all static

@@ -1,17 +1,19 @@
 #!/bin/busybox sh
+# shellcheck shell=dash disable=SC1091 # run.conf and job.sh exist only in the initramfs
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# /init of the kernel under test (busybox sh): run the exit tests and the
-# kernel's own KVM selftests, then send every result file back over the serial
-# console as one framed, checksummed archive and power off.
+# /init of the kernel under test (busybox sh): mount what the tools need, run
+# the job (/exitbench/job.sh: emu/job_suite.sh runs the exit tests), then send
+# every file it left in /results back over the serial console as one framed,
+# checksummed archive and power off.
 #
 # Lines for the host (emu/console.py), all starting "@@EXB ":
 #   @@EXB STAGE <what>                     progress
 #   @@EXB BEGIN <name> <bytes> <sha256>    then "@@EXB:<base64>" lines
 #   @@EXB END <name>
 #   @@EXB DONE                             nothing follows but the power-off
-# /exitbench/run.conf (written by emu/run_env.sh) sets TESTS, KSELFTESTS and
-# the test options as positional parameters.
+# /exitbench/run.conf (written by the host) sets the job's variables and
+# positional parameters.
 
 /bin/busybox --install -s /bin
 export PATH=/bin:/exitbench
@@ -51,23 +53,6 @@ say "STAGE init: $(uname -r)"
 mkdir -p /results
 . /exitbench/run.conf
 
-if [ ! -e /dev/kvm ]; then
-	say "STAGE no /dev/kvm: $(dmesg | grep -i -E 'kvm|vmx|svm' | tail -n 3 | tr '\n' ' ')"
-fi
-exitbench_info --json /results/metadata.json 2>/results/exitbench_info.stderr
-
-n=0
-total=$(echo $TESTS $KSELFTESTS | wc -w)
-for t in $TESTS; do
-	n=$((n + 1))
-	say "STAGE test $n/$total $t"
-	"/exitbench/$t" --json "/results/$t.json" "$@" >"/results/$t.tap" 2>"/results/$t.stderr"
-	echo $? >"/results/$t.status"
-done
-for t in $KSELFTESTS; do
-	n=$((n + 1))
-	say "STAGE test $n/$total $t"
-	"/exitbench/$t" >"/results/kselftest-$t.tap" 2>&1
-	echo $? >"/results/kselftest-$t.status"
-done
+# The job: the exit tests (emu/job_suite.sh) or a boot profile.
+. /exitbench/job.sh
 finish

@@ -59,13 +59,16 @@ static int debugfs_read(struct counter_source *src, struct counter_reading *r,
 			char *why, size_t len)
 {
 	struct debugfs_priv *p = src->priv;
+	const struct exit_table_row *row;
 	struct exit_table tab;
-
 	int i;
 
 	if (exit_table_read(p->path, &tab, why, len))
 		return -1;
-	r->reason = exit_table_count(&tab, p->code);
+	row = exit_table_row(&tab, p->code);
+	r->reason = row ? row->count : 0;
+	r->has_cycles = true;
+	r->reason_cycles = row ? row->cycles : 0;
 	r->total = tab.total;
 	memset(r->buckets, 0, sizeof(r->buckets));
 	for (i = 0; i < tab.nrows; i++) {

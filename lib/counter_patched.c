@@ -14,7 +14,7 @@
 
 struct patched_priv {
 	struct kvm_stats stats;
-	const struct kvm_stats_desc *desc;
+	const struct kvm_stats_desc *desc, *cycles;
 	int bucket;
 };
 
@@ -39,6 +39,10 @@ static int patched_open(struct counter_source *src, const struct counter_target 
 			 p->desc->size, EXIT_BUCKETS);
 		goto fail;
 	}
+	/* exit_cycles_by_reason: 0 unless kvm.exit_cycles is on. */
+	p->cycles = kvm_stats_find(&p->stats, "exit_cycles_by_reason");
+	if (p->cycles && p->cycles->size != EXIT_BUCKETS)
+		p->cycles = NULL;
 	p->bucket = exit_bucket(t->vendor, t->vendor == VENDOR_SVM ? t->reason.svm : t->reason.vmx);
 	if (p->bucket < 0) {
 		snprintf(why, len, "exits_by_reason is indexed by VMX or SVM codes and this KVM is neither");
@@ -66,6 +70,16 @@ static int patched_read(struct counter_source *src, struct counter_reading *r,
 	}
 	r->has_buckets = true;
 	r->reason = r->buckets[p->bucket];
+	if (p->cycles) {
+		uint64_t c[EXIT_BUCKETS];
+
+		if (kvm_stats_read(&p->stats, p->cycles, c, EXIT_BUCKETS)) {
+			snprintf(why, len, "reading exit_cycles_by_reason failed");
+			return -1;
+		}
+		r->has_cycles = true;
+		r->reason_cycles = c[p->bucket];
+	}
 	r->total = 0;
 	for (i = 0; i < EXIT_BUCKETS; i++)
 		r->total += r->buckets[i];

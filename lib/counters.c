@@ -186,6 +186,10 @@ void counters_end(struct counter_set *cs, bool perturbing, uint64_t expected)
 		}
 		counted = now.reason - s->before.reason;
 		total = now.total - s->before.total;
+		if (now.has_cycles && s->before.has_cycles) {
+			s->cycles += now.reason_cycles - s->before.reason_cycles;
+			s->has_cycles = true;
+		}
 		if (now.has_buckets && s->before.has_buckets) {
 			int b;
 

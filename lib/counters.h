@@ -35,6 +35,9 @@ struct counter_target {
 struct counter_reading {
 	uint64_t reason;	/* exits of the target reason */
 	uint64_t total;		/* exits of every reason */
+	/* Host TSC cycles charged to the target reason, when the source has them. */
+	bool has_cycles;
+	uint64_t reason_cycles;
 	/* Sources that see every reason fill in the count of each bucket. */
 	bool has_buckets;
 	uint64_t buckets[EXIT_BUCKETS];	/* indexed by exit_bucket() */
@@ -83,6 +86,9 @@ struct counter_source {
 	/* Sums over the timed windows. */
 	uint64_t expected, counted, total, windows;
 	enum verdict verdict;	/* worst window so far */
+	/* Kernel-side cycles of the reason over all windows (exit to next entry). */
+	bool has_cycles;
+	uint64_t cycles;
 	/* Exits of every reason over all windows, when the source sees them. */
 	bool has_buckets;
 	uint64_t by_bucket[EXIT_BUCKETS];

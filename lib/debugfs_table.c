@@ -147,12 +147,19 @@ int exit_table_read(const char *path, struct exit_table *t, char *why, size_t le
 	return 0;
 }
 
-uint64_t exit_table_count(const struct exit_table *t, uint32_t code)
+const struct exit_table_row *exit_table_row(const struct exit_table *t, uint32_t code)
 {
 	int i;
 
 	for (i = 0; i < t->nrows; i++)
 		if (t->rows[i].reason == (int64_t)code)
-			return t->rows[i].count;
-	return 0;
+			return &t->rows[i];
+	return NULL;
+}
+
+uint64_t exit_table_count(const struct exit_table *t, uint32_t code)
+{
+	const struct exit_table_row *row = exit_table_row(t, code);
+
+	return row ? row->count : 0;
 }

@@ -27,6 +27,8 @@ struct exit_table {
 int exit_table_parse(const char *text, struct exit_table *t, char *why, size_t len);
 /* Read and parse @path. */
 int exit_table_read(const char *path, struct exit_table *t, char *why, size_t len);
+/* The row of hardware reason @code, or NULL. */
+const struct exit_table_row *exit_table_row(const struct exit_table *t, uint32_t code);
 /* Count of hardware reason @code; 0 when the table has no row for it. */
 uint64_t exit_table_count(const struct exit_table *t, uint32_t code);
 

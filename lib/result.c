@@ -71,6 +71,10 @@ static void write_source(struct json *j, const struct counter_source *s)
 		json_kv_string(j, "total", NULL);
 	json_kv_string(j, "verdict", s->usable && s->sees_reason && s->windows ?
 		       verdict_name(s->verdict) : "unverified");
+	if (s->usable && s->has_cycles)
+		json_kv_u64(j, "cycles", s->cycles);
+	else
+		json_kv_string(j, "cycles", NULL);
 	if (s->usable && s->xcheck)
 		json_kv_u64(j, "cross_check_counted", s->xcheck_counted);
 	else
@@ -208,6 +212,57 @@ static bool loop_never_exited(const struct counter_set *cs)
 	return seen > 0;
 }
 
+/*
+ * The kernel's own figure: host TSC cycles from each exit of the reason to
+ * the next VM entry (exit_cycles_by_reason, or the debugfs cycles column),
+ * per exit. NULL with @why when there is none to give.
+ */
+static const struct counter_source *kernel_cycles(const struct result *r, double *per_exit,
+						  const char **why)
+{
+	const struct counter_source *p = counters_primary(&r->counters), *s = NULL;
+	int k;
+
+	if (p && p->has_cycles)
+		s = p;
+	for (k = 0; k < r->counters.n && !s; k++)
+		if (r->counters.src[k].usable && r->counters.src[k].has_cycles &&
+		    r->counters.src[k].sees_reason)
+			s = &r->counters.src[k];
+	*why = NULL;
+	if (!s) {
+		*why = "no source has per-reason cycles (the patched kernel's exit_cycles_by_reason or debugfs table)";
+		return NULL;
+	}
+	if (!s->cycles || !s->counted) {
+		*why = "no cycles were charged: cycle accounting is off (kvm.exit_cycles=1 turns it on)";
+		return NULL;
+	}
+	if (r->test->reason.vmx == 30 && !r->test->host_loop) {
+		/* Each window's first entry charges the previous window's ucall. */
+		*why = "IO exits: each window's count also charges the ucall before it, whose span holds the harness's own work";
+		return NULL;
+	}
+	*per_exit = (double)s->cycles / (double)s->counted;
+	return s;
+}
+
+static void write_kernel_cycles(struct json *j, const struct result *r)
+{
+	const struct counter_source *s;
+	const char *why;
+	double per_exit = NAN;
+
+	s = kernel_cycles(r, &per_exit, &why);
+	json_key(j, "kernel_cycles");
+	json_begin_object(j);
+	json_kv_string(j, "source", s ? s->ops->name : NULL);
+	json_kv_double(j, "per_exit", per_exit);
+	json_kv_string(j, "unit", "host TSC cycles from VM exit to the next VM entry");
+	json_kv_string(j, "why_not", why);
+	json_end_object(j);
+}
+
 static void write_json(const struct result *r, const char *status, const struct summary *cpe,
 		       enum verdict v)
 {
@@ -316,6 +371,7 @@ static void write_json(const struct result *r, const char *status, const struct 
 	json_end_array(&j);
 	write_cross_check(&j, &r->counters);
 	write_exits_by_reason(&j, r);
+	write_kernel_cycles(&j, r);
 	json_end_object(&j);
 
 	json_key(&j, "host");
@@ -426,6 +482,18 @@ void result_finish(struct result *r, enum result_kind kind)
 		printf("# cross-check, one loop counted by every source (%llu exits expected): %s: %s\n",
 		       (unsigned long long)r->counters.xcheck_expected, xcheck,
 		       agree ? "agree" : "DISAGREE");
+	}
+	{
+		const struct counter_source *ks;
+		const char *why;
+		double kc;
+
+		ks = kernel_cycles(r, &kc, &why);
+		if (ks)
+			printf("# kernel: %.1f host TSC cycles/exit from VM exit to the next VM entry (%s)\n",
+			       kc, ks->ops->name);
+		else if (r->opts && r->opts->verbose)
+			printf("# kernel cycles: none: %s\n", why);
 	}
 	(fail ? ksft_test_result_fail : ksft_test_result_pass)(
 		"exit_%s: %.1f cycles/exit (median of %u, CV %.1f%%), %.1f ns/exit; %s exits expected %s, counted %s by %s: attribution %s%s%s\n",

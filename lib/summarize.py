@@ -183,8 +183,8 @@ def main(argv):
             w.writerow(["test", "reason", "vmx_reason", "svm_reason", "iterations", "trials",
                         "cycles_per_exit_median", "cycles_per_exit_p10", "cycles_per_exit_p90",
                         "cycles_per_exit_cv", "ns_per_exit_median", "exits_expected",
-                        "exits_counted", "exits_other", "counter_source", "verdict", "status",
-                        "status_reason"])
+                        "exits_counted", "exits_other", "counter_source", "verdict",
+                        "kernel_cycles_per_exit", "status", "status_reason"])
             for t in tests:
                 a = t.get("attribution") or {}
                 c = t.get("cycles_per_exit") or {}
@@ -193,7 +193,8 @@ def main(argv):
                             t.get("iterations"), t.get("trials"), c.get("median"), c.get("p10"),
                             c.get("p90"), c.get("cv"), (t.get("ns_per_exit") or {}).get("median"),
                             a.get("expected"), a.get("counted"), a.get("other"), a.get("source"),
-                            a.get("verdict"), t["status"], t.get("status_reason")])
+                            a.get("verdict"), (a.get("kernel_cycles") or {}).get("per_exit"),
+                            t["status"], t.get("status_reason")])
 
         write_atomic(os.path.join(run_dir, "summary.csv"), write_csv)
         write_atomic(os.path.join(run_dir, "summary.json"),

@@ -3,7 +3,7 @@
 """Check a run made inside a kernel under test against the acceptance rules.
 
 usage: check_env_run.py RUN_DIR --env bochs|qemu-tcg --kernel patched|stock
-                        [--order-b] [--tests a,b,...]
+                        [--order-b] [--cycles] [--tests a,b,...]
 
 patched: every test that ran passes with attribution exact (within its
   tolerance where it has one) from each patched interface (patched-stats,
@@ -13,6 +13,9 @@ stock: the same tests pass with attribution from the tracepoint, and every
   patched interface is reported absent, never read.
 --order-b: the run was booted with kvm.exit_stats_cpuid_order=B: cpuid-b
   must be exact and cpuid-a absent.
+--cycles: the run was booted with kvm.exit_cycles=1: the stats fd and debugfs
+  charge the same cycles to the reason, and the kernel's span (exit to next
+  entry) is positive and below the guest's whole round trip.
 Both: the vendor is the emulator's (bochs: vmx, qemu-tcg: svm), the kernel's
 own KVM selftests pass, and a test may only skip for a known limit of the
 environment (KNOWN_SKIPS), with that reason.
@@ -65,6 +68,7 @@ def main(argv):
     ap.add_argument("--env", required=True, choices=sorted(VENDOR))
     ap.add_argument("--kernel", required=True, choices=["patched", "stock"])
     ap.add_argument("--order-b", action="store_true")
+    ap.add_argument("--cycles", action="store_true")
     ap.add_argument("--tests", help="comma-separated tests that must all be in the run")
     a = ap.parse_args(argv[1:])
 
@@ -75,7 +79,7 @@ def main(argv):
     except (OSError, ValueError) as e:
         check(False, f"{path}: {e}")
         return 1
-    label = f"{a.env}/{a.kernel}{' order B' if a.order_b else ''}"
+    label = f"{a.env}/{a.kernel}{' order B' if a.order_b else ''}{' cycles on' if a.cycles else ''}"
     meta = s["metadata"]
     if VENDOR[a.env]:
         check(meta.get("vendor") == VENDOR[a.env], f"{label}: vendor {meta.get('vendor')}")
@@ -114,6 +118,19 @@ def main(argv):
             xc = attr.get("cross_check") or {}
             check(xc.get("agree") and len(xc.get("counted", {})) >= len(wanted),
                   f"{label}: {name}: one loop counted alike by {sorted(xc.get('counted', {}))}: {xc.get('counted')}")
+            if a.cycles:
+                kc = attr.get("kernel_cycles") or {}
+                guest = (t.get("cycles_per_exit") or {}).get("median")
+                if t["reason"]["vmx"] == 30 and kc.get("why_not"):
+                    check("ucall" in kc["why_not"], f"{label}: {name}: no kernel figure for IO: {kc['why_not']}")
+                else:
+                    check(kc.get("per_exit") and guest and 0 < kc["per_exit"] < guest,
+                          f"{label}: {name}: kernel {kc.get('per_exit')} of the guest's {guest} TSC cycles/exit "
+                          f"({kc.get('why_not') or kc.get('source')})")
+                check(src["patched-stats"].get("cycles") == src["debugfs"].get("cycles") and
+                      src["debugfs"].get("cycles"),
+                      f"{label}: {name}: stats fd and debugfs charge the same cycles "
+                      f"({src['patched-stats'].get('cycles')}, {src['debugfs'].get('cycles')})")
             if a.order_b:
                 check(not src["cpuid-a"]["usable"] and "does not count" in (src["cpuid-a"]["why_not"] or ""),
                       f"{label}: {name}: the order A leaves do not answer: {src['cpuid-a']['why_not']}")

@@ -83,11 +83,42 @@ for env in ${EMU_ENVS:-qemu-tcg bochs}; do
 	if run "$env" stock "$env-stock" "${o[@]}"; then
 		checked --env "$env" --kernel stock --tests "$all_tests"
 	fi
-	echo "# $env: CPUID leaves in order B ($(elapsed))"
-	if run "$env" patched "$env-order-b" --append kvm.exit_stats_cpuid_order=B \
-		'cpuid|io_user|hlt' -t 2 -n 2000; then
-		checked --env "$env" --kernel patched --order-b --tests exit_cpuid,exit_io_user,exit_hlt
+	echo "# $env: CPUID leaves in order B, cycle accounting on ($(elapsed))"
+	if run "$env" patched "$env-order-b" --append "kvm.exit_stats_cpuid_order=B kvm.exit_cycles=1" \
+		'cpuid|io_user|hlt|mmio' -t 2 -n 2000; then
+		checked --env "$env" --kernel patched --order-b --cycles --tests exit_cpuid,exit_io_user,exit_hlt,exit_mmio
 	fi
+done
+
+# exit_top in a kernel under test: its own initramfs, booted by emu/boot.sh.
+mkdir -p "$tmp/top-bin"
+for b in exit_top exit_cpuid exitbench_info; do
+	strip -o "$tmp/top-bin/$b" "build/static/$b"
+done
+: >"$tmp/top-run.conf"
+# shellcheck disable=SC2054 # the commas are part of the cdev entry
+python3 emu/mkinitramfs.py "$tmp/top-initrd.gz" dir:bin dir:dev dir:proc dir:sys dir:tmp dir:exitbench \
+	cdev:dev/console=5,1 file:bin/busybox=/bin/busybox:0755 file:init=emu/init.sh:0755 \
+	file:exitbench/run.conf="$tmp/top-run.conf":0644 file:exitbench/job.sh=tests/emu/job_exit_top.sh:0644 \
+	file:exitbench/exit_top="$tmp/top-bin/exit_top":0755 file:exitbench/exit_cpuid="$tmp/top-bin/exit_cpuid":0755 \
+	file:exitbench/exitbench_info="$tmp/top-bin/exitbench_info":0755
+for env in ${EMU_ENVS:-qemu-tcg bochs}; do
+	for flavor in patched stock; do
+		echo "# $env/$flavor: exit_top, debugfs and tracepoint ($(elapsed))"
+		out=$tmp/top-$env-$flavor
+		if emu/boot.sh --env "$env" --kernel "${kernel[$flavor]}" --initrd "$tmp/top-initrd.gz" \
+			--out "$out" --timeout 900 >"$out.log" 2>&1; then
+			if python3 tests/emu/check_exit_top.py "$out" "$flavor" 20000 >"$tmp/check" 2>&1; then
+				ok "$env/$flavor: exit_top: $(grep -c '^ok' "$tmp/check") checks"
+			else
+				cat "$tmp/check"
+				not_ok "$env/$flavor: exit_top"
+			fi
+		else
+			tail -n 15 "$out.log"
+			not_ok "$env/$flavor: exit_top boot failed"
+		fi
+	done
 done
 
 echo "# the watchdog, for real ($(elapsed))"

@@ -1,0 +1,194 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Boot a kernel and an initramfs in an emulator, follow its serial console
+# with emu/console.py (progress, panics, timeouts) and unpack the framed
+# results its init sends (emu/init.sh) into a new directory, with
+# environment.json describing the boot. Used by emu/run_env.sh (the exit
+# tests) and ./boot_profile.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+
+usage() {
+	cat <<USAGE
+usage: $0 --env bochs|qemu-tcg|qemu-kvm --kernel BZIMAGE --initrd INITRD --out DIR
+          [--append 'KERNEL ARGS'] [--timeout S] [--memory MIB] [--check]
+          [-- RECORDED-ARGS...]
+
+  --env       bochs: Intel VMX (Bochs, corei7_skylake_x with EPT), TSC counting
+              emulated instructions; qemu-tcg: AMD SVM (QEMU TCG, EPYC with NPT);
+              qemu-kvm: QEMU -enable-kvm -cpu host on a host with nested VMX/SVM
+  --kernel    the bzImage to boot
+  --initrd    its initramfs (gzip'd cpio whose /init speaks emu/init.sh's frames)
+  --out       new directory for the files sent back (must not exist)
+  --append    more kernel command line
+  --timeout   seconds before the boot is declared hung (default: bochs 3600,
+              qemu-tcg 1200, qemu-kvm 600)
+  --memory    guest memory in MiB (default 1024)
+  --check     only check the arguments and that the emulator is installed
+              (--initrd may be omitted)
+RECORDED-ARGS are only written into environment.json (the test options).
+Exit status: 0 results received, 1 the boot failed, 2 usage.
+USAGE
+}
+
+die_usage() {
+	echo "boot.sh: $1" >&2
+	usage >&2
+	exit 2
+}
+die() {
+	echo "boot.sh: $*" >&2
+	exit 1
+}
+
+env='' kernel='' initrd='' out='' append='' timeout='' memory=1024 check_only=0
+while [ $# -gt 0 ]; do
+	case "$1" in
+	-h | --help) usage; exit 0 ;;
+	--check) check_only=1; shift ;;
+	--env | --kernel | --initrd | --out | --append | --timeout | --memory)
+		[ $# -ge 2 ] || die_usage "$1 needs a value"
+		v=$2
+		case "$1" in
+		--env) env=$v ;; --kernel) kernel=$v ;; --initrd) initrd=$v ;; --out) out=$v ;;
+		--append) append=$v ;; --timeout) timeout=$v ;; --memory) memory=$v ;;
+		esac
+		shift 2 ;;
+	--) shift; break ;;
+	*) die_usage "unknown argument '$1'" ;;
+	esac
+done
+test_opts=("$@")
+
+case "$env" in
+bochs | qemu-tcg | qemu-kvm) ;;
+"") die_usage "--env is required" ;;
+*) die_usage "unknown --env '$env' (bochs, qemu-tcg or qemu-kvm)" ;;
+esac
+[ -n "$kernel" ] || die_usage "--kernel is required"
+[ -f "$kernel" ] || die_usage "--kernel $kernel: no such file (build one with 'make kernel')"
+if [ "$check_only" -eq 0 ] && { [ -z "$initrd" ] || [ ! -f "$initrd" ]; }; then
+	die_usage "--initrd '$initrd': no such file"
+fi
+[ -n "$out" ] || die_usage "--out is required"
+[ ! -e "$out" ] || die_usage "--out $out already exists; results are never overwritten"
+if ! [[ $memory =~ ^[0-9]+$ ]] || [ "$memory" -lt 256 ]; then
+	die_usage "--memory wants MiB, at least 256 (got '$memory')"
+fi
+if [ -z "$timeout" ]; then
+	case "$env" in bochs) timeout=3600 ;; qemu-tcg) timeout=1200 ;; qemu-kvm) timeout=600 ;; esac
+fi
+if ! [[ $timeout =~ ^[0-9]+$ ]] || [ "$timeout" -eq 0 ]; then
+	die_usage "--timeout wants seconds (got '$timeout')"
+fi
+if [[ $append == *[\'\"\\]* ]]; then
+	die_usage "--append may not hold quotes or backslashes"
+fi
+
+need_cmd() {
+	command -v "$1" >/dev/null || die "$1 is missing: run ./setup.sh (Debian package $2)"
+}
+need_cmd python3 python3
+case "$env" in
+qemu-*) need_cmd qemu-system-x86_64 qemu-system-x86 ;;
+bochs)
+	need_cmd bochs bochs
+	need_cmd xorriso xorriso
+	for f in /usr/lib/ISOLINUX/isolinux.bin /usr/lib/syslinux/modules/bios/ldlinux.c32 \
+		/usr/share/bochs/BIOS-bochs-latest /usr/share/vgabios/vgabios.bin; do
+		[ -r "$f" ] || die "$f is missing: run ./setup.sh (packages isolinux, syslinux-common, bochsbios, vgabios)"
+	done
+	dpkg-query -W -f='${Status}' bochs-term 2>/dev/null | grep -q "install ok installed" ||
+		die "Bochs' term display is missing: run ./setup.sh (package bochs-term)"
+	;;
+esac
+if [ "$env" = qemu-kvm ]; then
+	# Refuse early, with the reason, where nested KVM cannot work.
+	[ -w /dev/kvm ] || die "--env qemu-kvm needs /dev/kvm (read-write): this host has none; use --env bochs or qemu-tcg"
+	grep -qwE 'vmx|svm' /proc/cpuinfo ||
+		die "--env qemu-kvm needs a host whose KVM is hardware VMX or SVM with nested virtualization (kvm_intel nested=1 or kvm_amd nested=1); this host's CPU flags have neither (its KVM modules: $(cd /sys/module && echo kvm_*)), so the kernel under test could not run KVM guests: use --env bochs or qemu-tcg"
+	nested=$(cat /sys/module/kvm_intel/parameters/nested /sys/module/kvm_amd/parameters/nested 2>/dev/null | head -n 1)
+	case "$nested" in Y | 1) ;; *) die "--env qemu-kvm: nested virtualization is off (kvm_intel/kvm_amd parameter nested='$nested'): modprobe the module with nested=1" ;; esac
+fi
+
+[ "$check_only" -eq 0 ] || exit 0
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/exitbench-boot.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+cmdline="console=ttyS0 panic=-1 quiet${append:+ $append}"
+serial=$work/serial.log
+case "$env" in
+qemu-tcg)
+	emu_version=$(qemu-system-x86_64 --version | head -n 1)
+	cpu="EPYC,+svm,+npt"
+	cmd=(qemu-system-x86_64 -accel tcg -cpu "$cpu" -smp 1 -m "$memory" -display none
+		-monitor none -no-reboot -serial "file:$serial"
+		-kernel "$kernel" -initrd "$initrd" -append "$cmdline") ;;
+qemu-kvm)
+	emu_version=$(qemu-system-x86_64 --version | head -n 1)
+	cpu=host
+	cmd=(qemu-system-x86_64 -enable-kvm -cpu host -smp 1 -m "$memory" -display none
+		-monitor none -no-reboot -serial "file:$serial"
+		-kernel "$kernel" -initrd "$initrd" -append "$cmdline") ;;
+bochs)
+	emu_version=$(dpkg-query -W -f='bochs ${Version}' bochs 2>/dev/null || echo bochs)
+	cpu=corei7_skylake_x
+	mkdir -p "$work/iso/isolinux"
+	cp /usr/lib/ISOLINUX/isolinux.bin /usr/lib/syslinux/modules/bios/ldlinux.c32 "$work/iso/isolinux/"
+	cp "$kernel" "$work/iso/bzImage"
+	cp "$initrd" "$work/iso/initrd.gz"
+	printf 'DEFAULT linux\nLABEL linux\n  KERNEL /bzImage\n  APPEND initrd=/initrd.gz %s\n' \
+		"$cmdline" >"$work/iso/isolinux/isolinux.cfg"
+	xorriso -as mkisofs -quiet -o "$work/boot.iso" -b isolinux/isolinux.bin \
+		-c isolinux/boot.cat -no-emul-boot -boot-load-size 4 -boot-info-table "$work/iso" 2>"$work/xorriso.log" ||
+		die "xorriso could not make the boot ISO: $(tail -n 3 "$work/xorriso.log")"
+	# clock sync=none: the TSC counts emulated instructions (near-deterministic
+	# figures). The debugger Debian builds in waits at a prompt: -rc continues.
+	cat >"$work/bochsrc" <<BOCHSRC
+megs: $memory
+cpu: model=$cpu, count=1, ips=100000000, reset_on_triple_fault=0
+clock: sync=none, time0=946684800
+romimage: file=/usr/share/bochs/BIOS-bochs-latest
+vgaromimage: file=/usr/share/vgabios/vgabios.bin
+ata0-master: type=cdrom, path=$work/boot.iso, status=inserted
+boot: cdrom
+com1: enabled=1, mode=file, dev=$serial
+display_library: term
+log: $work/bochs.log
+panic: action=fatal
+error: action=report
+info: action=ignore
+debug: action=ignore
+BOCHSRC
+	echo c >"$work/bochs.rc"
+	echo quit >>"$work/bochs.rc"
+	cmd=(bochs -q -f "$work/bochsrc" -rc "$work/bochs.rc") ;;
+esac
+
+start=$(date +%s)
+export TERM=${TERM:-dumb}
+python3 "$here/console.py" run --serial "$serial" --out "$out" --timeout "$timeout" \
+	--label "$env" -- "${cmd[@]}" || {
+	[ ! -f "$work/bochs.log" ] || cp "$work/bochs.log" "$out/" 2>/dev/null || true
+	exit 1
+}
+wall=$(($(date +%s) - start))
+
+python3 - "$out/environment.json" "$env" "$emu_version" "$cpu" "$memory" "$(realpath "$kernel")" \
+	"$(sha256sum <"$kernel" | cut -d' ' -f1)" "$cmdline" "$wall" "$(uname -r)" \
+	"$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')" "${test_opts[@]}" <<'PY'
+import json, sys
+keys = ["env", "emulator", "emulated_cpu", "memory_mib", "kernel_image", "kernel_image_sha256",
+        "kernel_cmdline", "wall_seconds", "host_kernel", "host_cpu"]
+vals = sys.argv[2:2 + len(keys)]
+env = dict(zip(keys, vals), test_options=sys.argv[2 + len(keys):])
+env["memory_mib"] = int(env["memory_mib"])
+env["wall_seconds"] = int(env["wall_seconds"])
+env["units"] = {"memory_mib": "MiB", "wall_seconds": "s"}
+with open(sys.argv[1], "x") as f:
+    json.dump(env, f, indent=1)
+    f.write("\n")
+PY
