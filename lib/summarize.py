@@ -119,12 +119,16 @@ def row(t):
     cpe = t.get("cycles_per_exit") or {}
     ns = t.get("ns_per_exit") or {}
     cv = cpe.get("cv")
+    def real(v):
+        # JSON writes 1485.0 as 1485: figures keep one decimal whatever they are.
+        return float(v) if isinstance(v, (int, float)) else v
+
     return [
         t["name"],
         (t.get("reason") or {}).get("name", "-"),
-        fmt(cpe.get("median")),
-        fmt(cv * 100 if isinstance(cv, (int, float)) else None),
-        fmt(ns.get("median")),
+        fmt(real(cpe.get("median"))),
+        fmt(cv * 100.0 if isinstance(cv, (int, float)) else None),
+        fmt(real(ns.get("median"))),
         fmt(a.get("expected")),
         fmt(a.get("counted")),
         a.get("source") or "-",
