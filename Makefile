@@ -155,6 +155,9 @@ $(B)/tests/watchdog_test: $(B)/obj/tests/unit/watchdog_test.o $(B)/obj/lib/watch
 $(B)/tests/raw_guest: tests/bench/raw_guest.c
 	@mkdir -p $(dir $@)
 	$(CC) -O2 -Wall -Wextra $< -o $@
+$(B)/static/raw_guest: tests/bench/raw_guest.c
+	@mkdir -p $(dir $@)
+	$(CC) -static -O2 -Wall -Wextra $< -o $@
 
 check: check-native check-kernel check-emu
 # The patch series (kernel/check.sh): applies with no fuzz, checkpatch clean,

@@ -6,10 +6,12 @@
  * same two loops the same way (fenced rdtsc) and reports through one OUT.
  * Used by tests/bench/cpuid_vs_raw.sh to check exit_cpuid's figure.
  *
- * usage: raw_guest ITERATIONS TRIALS [4k]   prints one line per trial:
- *        "loop_cycles baseline_cycles" (TSC cycles). With "4k" the code is
- *        mapped with 4 KiB pages, as the selftest library maps its guests;
- *        the default is one 2 MiB page (the smallest set-up).
+ * usage: raw_guest ITERATIONS TRIALS [4k] [irqchip]   prints one line per
+ *        trial: "loop_cycles baseline_cycles" (TSC cycles). With "4k" the
+ *        code is mapped with 4 KiB pages, as the selftest library maps its
+ *        guests; the default is one 2 MiB page (the smallest set-up). With
+ *        "irqchip" the VM has the in-kernel LAPIC and IOAPIC, as the selftest
+ *        library's VMs have.
  */
 #include <fcntl.h>
 #include <stdint.h>
@@ -84,15 +86,23 @@ int main(int argc, char **argv)
 	struct kvm_regs regs;
 	struct kvm_run *run;
 	uint64_t *mem, iterations;
-	int kvm, vm, vcpu, trials, t, base, i, small_pages;
+	int kvm, vm, vcpu, trials, t, base, i, small_pages, irqchip;
 	uint8_t *m;
 
-	if (argc < 3 || argc > 4 || !(iterations = strtoull(argv[1], NULL, 10)) ||
-	    (trials = atoi(argv[2])) < 1 || (argc == 4 && strcmp(argv[3], "4k"))) {
-		fprintf(stderr, "usage: %s ITERATIONS TRIALS [4k]\n", argv[0]);
+	small_pages = irqchip = 0;
+	for (i = 3; i < argc; i++) {
+		if (!strcmp(argv[i], "4k"))
+			small_pages = 1;
+		else if (!strcmp(argv[i], "irqchip"))
+			irqchip = 1;
+		else
+			break;
+	}
+	if (argc < 3 || i < argc || !(iterations = strtoull(argv[1], NULL, 10)) ||
+	    (trials = atoi(argv[2])) < 1) {
+		fprintf(stderr, "usage: %s ITERATIONS TRIALS [4k] [irqchip]\n", argv[0]);
 		return 2;
 	}
-	small_pages = argc == 4;
 	kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (kvm < 0)
 		die("/dev/kvm");
@@ -123,6 +133,9 @@ int main(int argc, char **argv)
 	}
 	memcpy(m + CODE_GPA, raw_code_start, raw_code_end - raw_code_start);
 
+	/* The in-kernel LAPIC and IOAPIC that the selftest library always makes. */
+	if (irqchip && ioctl(vm, KVM_CREATE_IRQCHIP, 0))
+		die("KVM_CREATE_IRQCHIP");
 	vcpu = ioctl(vm, KVM_CREATE_VCPU, 0);
 	if (vcpu < 0)
 		die("KVM_CREATE_VCPU");
