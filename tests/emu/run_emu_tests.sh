@@ -90,6 +90,21 @@ for env in ${EMU_ENVS:-qemu-tcg bochs}; do
 	fi
 done
 
+echo "# a kernel matrix: stock then patched, compared ($(elapsed))"
+rc=0
+./run_all.sh --env qemu-tcg --kernel "${kernel[stock]}" --kernel "${kernel[patched]}" \
+	--results "$tmp/matrix" cpuid -t 5 >"$tmp/matrix.out" 2>&1 || rc=$?
+cmp_dir=$(find "$tmp/matrix" -maxdepth 1 -type d -name 'compare-*' | head -n 1)
+if [ "$rc" -eq 0 ] && [ -n "$cmp_dir" ] &&
+	python3 -c 'import json, sys; c = json.load(open(sys.argv[1])); sys.exit(len(c["runs"]) != 2)' \
+		"$cmp_dir/comparison.json" 2>/dev/null &&
+	[ "$(find "$tmp/matrix" -maxdepth 1 -type d -name '2*' | wc -l)" -eq 2 ]; then
+	ok "run_all.sh --kernel A --kernel B: two runs and their comparison ($(grep -E '^exit_cpuid' "$tmp/matrix.out" | tail -n 1 | tr -s ' '))"
+else
+	tail -n 15 "$tmp/matrix.out"
+	not_ok "kernel matrix: exit $rc, comparison '${cmp_dir:-none}'"
+fi
+
 # exit_top in a kernel under test: its own initramfs, booted by emu/boot.sh.
 mkdir -p "$tmp/top-bin"
 for b in exit_top exit_cpuid exitbench_info; do
