@@ -68,7 +68,8 @@ INFOLIB := $(filter-out $(B)/obj/lib/runner.o $(B)/obj/guest_code/%,$(EXITLIB))
 BINS := $(addprefix exit_,$(TESTS))
 # The kernel's own KVM selftests that run inside a kernel under test too.
 KSELFTESTS := kvm_binary_stats_test
-STATIC_BINS := $(addprefix $(B)/static/,$(BINS) exitbench_info $(KSELFTESTS)) $(B)/static/exit_top
+STATIC_BINS := $(addprefix $(B)/static/,$(BINS) exitbench_info $(KSELFTESTS)) $(B)/static/exit_top \
+	$(B)/static/profile_helper $(B)/static/profile_l2init
 
 .PHONY: all static check check-native check-kernel check-emu clean kernel help
 # Keep objects of pattern-built binaries (no needless rebuilds).
@@ -155,6 +156,15 @@ $(B)/tests/watchdog_test: $(B)/obj/tests/unit/watchdog_test.o $(B)/obj/lib/watch
 $(B)/tests/raw_guest: tests/bench/raw_guest.c
 	@mkdir -p $(dir $@)
 	$(CC) -O2 -Wall -Wextra $< -o $@
+# The boot profiler's helpers (./boot_profile): the L1 side and the tiny
+# L2 /init, which has no libc at all.
+$(B)/static/profile_helper: emu/profile_helper.c
+	@mkdir -p $(dir $@)
+	$(CC) -static -O2 -Wall -Wextra $< -o $@
+$(B)/static/profile_l2init: emu/profile_l2init.c
+	@mkdir -p $(dir $@)
+	$(CC) -static -nostdlib -ffreestanding -fno-stack-protector -fno-pie -no-pie -O2 -s \
+		-Wall -Wextra $< -o $@
 $(B)/static/raw_guest: tests/bench/raw_guest.c
 	@mkdir -p $(dir $@)
 	$(CC) -static -O2 -Wall -Wextra $< -o $@

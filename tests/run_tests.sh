@@ -51,6 +51,8 @@ echo "# compare"
 run_suite "compare" python3 tests/compare/test_compare.py
 echo "# exit_top"
 run_suite "exit_top" tests/exit_top/test_exit_top.sh
+echo "# boot profile (synthetic tables and fake VMs)"
+run_suite "boot_profile" python3 tests/profile/test_boot_profile.py
 
 echo "# bad input"
 touch "$tmp/exists.json"

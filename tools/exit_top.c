@@ -56,6 +56,7 @@ struct top_opts {
 	bool table_given;
 	const char *cycles_param;	/* --cycles-param */
 	uint64_t bench;			/* --bench N; 0: off */
+	bool clock_origin;		/* --clock-origin */
 };
 
 static void usage(FILE *f)
@@ -88,6 +89,8 @@ static void usage(FILE *f)
 "                         " EXIT_CYCLES_PARAM ")\n"
 "      --bench N          time N samples (read + parse; CSV rows) and print\n"
 "                         the median, p10, p90 and max in microseconds\n"
+"      --clock-origin     say on stderr which CLOCK_MONOTONIC time time_s 0\n"
+"                         is, to line other logs up with the samples\n"
 "  -h, --help             this help\n"
 "\n"
 "columns:\n"
@@ -158,7 +161,8 @@ static int parse_count(const char *s, uint64_t *v)
 	return errno || *end || !*v ? -1 : 0;
 }
 
-enum { OPT_ONCE = 256, OPT_CSV, OPT_DEBUGFS, OPT_SOURCE, OPT_CYCLES_PARAM, OPT_BENCH };
+enum { OPT_ONCE = 256, OPT_CSV, OPT_DEBUGFS, OPT_SOURCE, OPT_CYCLES_PARAM, OPT_BENCH,
+       OPT_CLOCK_ORIGIN };
 
 /* 0, 1 for -h, or -1 with the reason in @err. */
 static int parse_options(int argc, char **argv, struct top_opts *o, char *err, size_t len)
@@ -173,6 +177,7 @@ static int parse_options(int argc, char **argv, struct top_opts *o, char *err, s
 		{ "source", required_argument, NULL, OPT_SOURCE },
 		{ "cycles-param", required_argument, NULL, OPT_CYCLES_PARAM },
 		{ "bench", required_argument, NULL, OPT_BENCH },
+		{ "clock-origin", no_argument, NULL, OPT_CLOCK_ORIGIN },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -237,6 +242,9 @@ static int parse_options(int argc, char **argv, struct top_opts *o, char *err, s
 				snprintf(err, len, "--bench wants a whole number of samples >= 1 (got '%s')", optarg);
 				return -1;
 			}
+			break;
+		case OPT_CLOCK_ORIGIN:
+			o->clock_origin = true;
 			break;
 		case 'h':
 			return 1;
@@ -1101,6 +1109,9 @@ int main(int argc, char **argv)
 	}
 	if (o.bench)
 		return bench(&tp, o.bench);
+	if (o.clock_origin)
+		fprintf(stderr, "exit_top: time_s 0 is CLOCK_MONOTONIC %lld.%06lld s\n",
+			(long long)(tp.t0_ns / NSEC_PER_SEC), (long long)(tp.t0_ns % NSEC_PER_SEC / 1000));
 	if (o.csv) {
 		/* One write per sample, so a reader never sees half a sample. */
 		setvbuf(stdout, NULL, _IOFBF, 1 << 18);

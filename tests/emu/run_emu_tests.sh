@@ -136,6 +136,14 @@ for env in ${EMU_ENVS:-qemu-tcg bochs}; do
 	done
 done
 
+echo "# boot profile under QEMU TCG ($(elapsed))"
+if tests/profile/run_emu_profile.sh >"$tmp/profile.out" 2>&1; then
+	ok "boot_profile: $(tail -n 1 "$tmp/profile.out")"
+else
+	grep -E '^not ok' "$tmp/profile.out" || tail -n 20 "$tmp/profile.out"
+	not_ok "boot_profile: $(tail -n 1 "$tmp/profile.out")"
+fi
+
 echo "# the watchdog, for real ($(elapsed))"
 rc=0
 ./run_all.sh --env qemu-tcg --kernel "${kernel[patched]}" --append rdinit=/nonexistent --timeout 120 \

@@ -1,0 +1,568 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only
+"""Tests of ./boot_profile that need no emulator (a few seconds):
+
+- profile_helper compact + lib/profile_report.py rebuild give back exit_top's CSV
+  exactly, on synthetic timelines and on a real exit_top run against a
+  table that a writer keeps changing;
+- the analysis of a synthetic run: totals are the counter deltas, the sum
+  of the timeline is the final delta per reason, shares, the busiest
+  interval and what the console said then, console phases, plots;
+- every check fails when it should: counts that do not add up, a missing
+  sample, exits after the last sample, another VM, a failed sampler, a
+  guest that panics, hangs, reboots or cannot start; and no result file is
+  written then;
+- profile_helper run: timestamps, exit statuses, timeout;
+- ./boot_profile: usage errors, --env native refusing here with the reason,
+  and (where /dev/kvm exists) a whole native run against a fake table, with
+  a fake VM that prints a console and moves the counters.
+
+Prints ok/not ok lines, then "N passed, N failed"; exit status 1 on failure.
+"""
+import csv
+import gzip
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+TOP = os.path.realpath(os.path.join(os.path.dirname(__file__), "..", ".."))
+sys.path.insert(0, os.path.join(TOP, "lib"))
+import profile_report as prof  # noqa: E402
+
+HELPER = os.path.join(TOP, "build", "profile", "profile_helper")
+EXIT_TOP = os.path.join(TOP, "exit_top")
+passed = failed = 0
+
+
+def ok(cond, what, detail=""):
+    global passed, failed
+    if cond:
+        passed += 1
+        print(f"ok - {what}")
+    else:
+        failed += 1
+        print(f"not ok - {what}" + (f": {detail}" if detail else ""))
+    return cond
+
+
+# ---- synthetic exit_top output ----
+
+VMX_NAMES = {"1": "EXTERNAL_INTERRUPT", "10": "CPUID", "12": "HLT", "30": "IO_INSTRUCTION",
+             "48": "EPT_VIOLATION", "49": "EPT_MISCONFIG"}
+
+
+def table_text(counts, vendor="vmx"):
+    """The global debugfs table of {reason: (exits, cycles)}."""
+    lines = [f"# vendor {vendor}", "# reason name count cycles"]
+    for r in sorted(counts, key=int):
+        e, c = counts[r]
+        if e:
+            lines.append(f"{r} {VMX_NAMES[r]} {e} {c}")
+    return "\n".join(lines) + "\n"
+
+
+def exit_top_csv(tables, interval=0.01):
+    """What exit_top --csv writes for successive tables ({reason: (exits, cycles)})."""
+    out = [",".join(prof.CSV_HEADER)]
+    prev = {}
+    for k, t in enumerate(tables):
+        time_s, dt = k * interval, (interval if k else 0.0)
+        for r in sorted((r for r in t if t[r][0]), key=int):
+            e, c = t[r]
+            pe, pc = prev.get(r, (e, c) if k == 0 else (0, 0))
+            out.append(f"{k},{time_s:.6f},{dt:.6f},{r},{VMX_NAMES[r]},{e},{c},{e - pe},{c - pc}")
+        prev = {r: v for r, v in t.items() if v[0]}
+    return "\n".join(out) + "\n"
+
+
+def synthetic_tables(n=60, burst_at=30):
+    """A boot: CPUID early, EPT violations, a burst of IO at sample burst_at,
+    HLT appearing later, quiet samples, cycles charged a sample late."""
+    t = {"10": (5, 500)}
+    tables = []
+    for k in range(n):
+        t = dict(t)
+        if 2 <= k < 10:
+            e, c = t.get("48", (0, 0))
+            t["48"] = (e + 7, c + 700)
+        if k == 3:
+            t["10"] = (t["10"][0] + 20, t["10"][1])
+        if k == 4:
+            t["10"] = (t["10"][0], t["10"][1] + 2000)	# cycles only: charged at entry
+        if k == burst_at:
+            e, c = t.get("30", (0, 0))
+            t["30"] = (e + 500, c + 50000)
+        if k in (40, 41, 50):
+            e, c = t.get("12", (0, 0))
+            t["12"] = (e + 1, c + 100000)
+        if k % 4 == 0 and k:
+            e, c = t.get("1", (0, 0))
+            t["1"] = (e + 1, c + 300)
+        tables.append(t)
+    return tables
+
+
+def compact(text):
+    r = subprocess.run([HELPER, "compact"], input=text, capture_output=True, text=True)
+    if r.returncode:
+        raise RuntimeError(f"profile_helper compact: exit {r.returncode}: {r.stderr}")
+    return r.stdout
+
+
+def rebuilt_csv(packed):
+    """The rebuilt CSV, or the error (which then compares unequal)."""
+    try:
+        samples, _, _ = prof.rebuild(prof.load_timeline(packed))
+    except prof.ProfileError as e:
+        return f"error: {e}"
+    return prof.csv_text(samples)
+
+
+# ---- a raw run directory as emu/job_profile.sh leaves it ----
+
+ORIGIN = 100.0
+
+
+def console_lines(burst_at=30, interval=0.01, power=True, extra=()):
+    t_start = ORIGIN + 0.005
+    lines = [(t_start, "start", "qemu-system-x86_64 -enable-kvm ...")]
+    lines.append((ORIGIN + 0.05, "out", "Linux version 6.12 (synthetic)"))
+    lines.append((ORIGIN + burst_at * interval - interval * 0.6, "out", "serial: the burst begins here"))
+    lines.append((ORIGIN + 0.45, "out", "Run /init as init process"))
+    lines += list(extra)
+    if power:
+        lines.append((ORIGIN + 0.55, "out", "reboot: Power down"))
+    lines.append((ORIGIN + 0.56, "exit", "status 0"))
+    return "".join(f"{t:.6f} {t + 0.0001:.6f} {tag} {text}\n" for t, tag, text in lines)
+
+
+def make_raw(d, tables=None, console=None, vm_status=0, top_status=0, origin=True,
+             before=None, after=None, packed=None):
+    tables = tables or synthetic_tables()
+    os.makedirs(d)
+    full = exit_top_csv(tables)
+    with open(os.path.join(d, "timeline.csv.gz"), "wb") as f:
+        f.write(gzip.compress((packed if packed is not None else compact(full)).encode()))
+    files = {"table_before.txt": before if before is not None else table_text(tables[0]),
+             "table_after.txt": after if after is not None else table_text(tables[-1]),
+             "console.txt": console if console is not None else console_lines(),
+             "vm.status": f"{vm_status}\n", "exit_top.status": f"{top_status}\n",
+             "exit_top.stderr": f"exit_top: time_s 0 is CLOCK_MONOTONIC {ORIGIN:.6f} s\n" if origin else "",
+             "kvm_params.txt": "exit_cycles=Y\nexit_stats_cpuid_order=A\nexit_stats_log_interval=0\n",
+             "exit_top_bench.txt": "exit_top --bench: 200 samples of /x (5 rows)\n"
+                                   "read+parse_us: median 45.2 p10 45.0 p90 47.1 max 85.9\n"
+                                   "csv_rows_us: median 25.8 p10 25.6 p90 27.1 max 63.2\n"}
+    for name, text in files.items():
+        with open(os.path.join(d, name), "w") as f:
+            f.write(text)
+    return full
+
+
+def analyze(raw, out, *extra):
+    os.makedirs(out, exist_ok=True)
+    return subprocess.run([sys.executable, os.path.join(TOP, "lib", "profile_report.py"), "analyze", raw, out,
+                           "--env", "qemu-tcg", "--run-id", "test", "--interval", "10ms",
+                           "--interval-s", "0.01", *extra], capture_output=True, text=True)
+
+
+def main():
+    tmp = tempfile.mkdtemp(prefix="exitbench-profile-test.")
+    try:
+        run_tests(tmp)
+    except Exception:  # a crash is a failure, reported as such
+        import traceback
+        ok(False, "the tests ran to the end", traceback.format_exc().replace("\n", " | "))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+def run_tests(tmp):
+    print("# build the helpers (as ./boot_profile does)")
+    os.makedirs(os.path.dirname(HELPER), exist_ok=True)
+    r = subprocess.run(["cc", "-static", "-O2", "-Wall", "-Wextra", "-Werror", "-o", HELPER + ".test",
+                        os.path.join(TOP, "emu", "profile_helper.c")], capture_output=True, text=True)
+    if not ok(r.returncode == 0, "profile_helper.c builds warning-free", r.stderr[-400:]):
+        return
+    os.replace(HELPER + ".test", HELPER)
+    r = subprocess.run(["cc", "-static", "-nostdlib", "-ffreestanding", "-fno-stack-protector", "-fno-pie",
+                        "-no-pie", "-O2", "-Wall", "-Wextra", "-Werror", "-o", os.path.join(tmp, "l2init"),
+                        os.path.join(TOP, "emu", "profile_l2init.c")], capture_output=True, text=True)
+    ok(r.returncode == 0, "profile_l2init.c builds warning-free, freestanding", r.stderr[-400:])
+
+    print("# packed timeline: compact, then rebuild")
+    tables = synthetic_tables()
+    full = exit_top_csv(tables)
+    packed = compact(full)
+    ok(rebuilt_csv(packed) == full, "rebuild(compact(csv)) == csv, byte for byte (synthetic)")
+    ok(len(packed) < len(full) / 2, f"compact drops the quiet rows ({len(full)} -> {len(packed)} bytes)")
+    prows = list(csv.reader(io.StringIO(packed)))[1:]
+    ok({r[0] for r in prows} == {str(k) for k in range(len(tables))},
+       "every sample keeps a row (its time and interval survive)")
+    last = str(len(tables) - 1)
+    ok(sum(1 for r in prows if r[0] == last) == sum(1 for v in tables[-1].values() if v[0]),
+       "the last sample is kept whole")
+    ok(any(r[0] == "4" and r[3] == "10" for r in prows), "a row whose cycles alone moved is kept")
+    # A reason that first appears in sample 0 and a table that starts empty.
+    empty_first = [{}] * 3 + synthetic_tables(20, 10)
+    f2 = exit_top_csv(empty_first)
+    ok(rebuilt_csv(compact(f2)) == f2, "round trip when the table starts empty (no rows in early samples)")
+    one = exit_top_csv([{"10": (3, 0)}])
+    ok(rebuilt_csv(compact(one)) == one, "round trip of a single sample")
+    r = subprocess.run([HELPER, "compact"], input="time,x\n1,2\n", capture_output=True, text=True)
+    ok(r.returncode == 1 and "not exit_top --csv output" in r.stderr, "compact refuses other input", r.stderr)
+    r = subprocess.run([HELPER, "compact"], input="", capture_output=True, text=True)
+    ok(r.returncode == 1 and "empty input" in r.stderr, "compact refuses empty input", r.stderr)
+
+    print("# a real exit_top against a changing table")
+    if os.access(EXIT_TOP, os.X_OK):
+        real_exit_top_round_trip(tmp)
+    else:
+        print(f"# skip: {EXIT_TOP} not built (make exit_top)")
+
+    print("# rebuild refuses timelines that do not add up")
+    lines = full.splitlines()
+    bad = [ln for ln in lines]
+    i = next(i for i, ln in enumerate(bad) if ln.startswith("30,") and ",30," in ln)
+    f = bad[i].split(",")
+    f[7] = str(int(f[7]) + 1)
+    bad[i] = ",".join(f)
+    expect_error(lambda: prof.rebuild(prof.load_timeline("\n".join(bad) + "\n")), "do not add up",
+                 "a delta that is not the growth of its count")
+    gap = "\n".join(ln for ln in lines if not ln.startswith("20,")) + "\n"
+    expect_error(lambda: prof.rebuild(prof.load_timeline(gap)), "samples are missing", "a missing sample")
+    expect_error(lambda: prof.load_timeline("sample,time_s\n"), "not exit_top --csv output", "a wrong header")
+    expect_error(lambda: prof.load_timeline(lines[0] + "\n0,0.0,0.0,10,CPUID,5,,0,\n"), "tracepoint fallback",
+                 "a timeline without cycles (the stock-kernel tracepoint fallback)")
+    drop_last = [ln for ln in packed.splitlines() if not (ln.startswith(last + ",") and ",12," in ln)]
+    expect_error(lambda: prof.rebuild(prof.load_timeline("\n".join(drop_last) + "\n")),
+                 "missing from the last sample", "a last sample that is not whole")
+
+    print("# the analysis of a synthetic run")
+    raw = os.path.join(tmp, "raw1")
+    make_raw(raw, tables)
+    out = os.path.join(tmp, "out1")
+    r = analyze(raw, out)
+    if ok(r.returncode == 0, "analyze: exit 0", r.stderr + r.stdout[-300:]):
+        check_outputs(out, tables, r.stdout)
+
+    print("# every failure ends the analysis with the reason and no result file")
+    failures = [
+        ("vm_panic", dict(console=console_lines(power=False, extra=[(ORIGIN + 0.5, "out",
+                          "Kernel panic - not syncing: No working init found.")])), "guest kernel panicked"),
+        ("no_power_down", dict(console=console_lines(power=False)), "never powered off"),
+        ("vm_status", dict(vm_status=1, console=console_lines().replace(
+            "exit status 0", "err qemu-system-x86_64: could not load kernel 'x'\n"
+                             "100.560000 100.560100 exit status 1")), "exited with status 1: qemu-system"),
+        ("timeout", dict(vm_status=124, console=console_lines(power=False, extra=[
+            (ORIGIN + 0.5, "timeout", "qemu still running after the timeout: SIGTERM")])), "did not power off"),
+        ("cannot_run", dict(vm_status=127, console=f"{ORIGIN:.6f} {ORIGIN:.6f} start nope\n"
+                            f"{ORIGIN:.6f} {ORIGIN:.6f} error cannot run nope: No such file\n"), "could not run"),
+        ("no_console", dict(console=f"{ORIGIN:.6f} {ORIGIN:.6f} start q\n{ORIGIN + 1:.6f} {ORIGIN + 1:.6f} exit status 0\n"),
+         "no console output"),
+        ("sampler_failed", dict(top_status=1), "sampler (exit_top) failed"),
+        ("no_origin", dict(origin=False), "clock origin is missing"),
+        ("after_last_sample", dict(after=table_text({**tables[-1], "30": (tables[-1]["30"][0] + 3, 1)})),
+         "exits happened after sampling stopped"),
+        ("other_vm_before", dict(before=table_text({**tables[0], "10": (2, 500)})), "another VM ran"),
+        ("bad_delta", dict(packed=compact(full).replace("\n30,0.300000,0.010000,30,IO_INSTRUCTION,500,50000,500,",
+                                                         "\n30,0.300000,0.010000,30,IO_INSTRUCTION,500,50000,499,")),
+         "do not add up"),
+    ]
+    for name, kw, want in failures:
+        d = os.path.join(tmp, "raw-" + name)
+        make_raw(d, tables, **kw)
+        o = os.path.join(tmp, "out-" + name)
+        r = analyze(d, o)
+        produced = sorted(f for f in os.listdir(o) if f != "FAILED")
+        failed_text = open(os.path.join(o, "FAILED")).read() if os.path.exists(os.path.join(o, "FAILED")) else ""
+        ok(r.returncode == 1 and want in r.stderr and want in failed_text and not produced,
+           f"{name}: exit 1, says '{want}', FAILED written, no result file",
+           f"exit {r.returncode}, stderr {r.stderr[-300:]!r}, files {produced}")
+
+    print("# --interval off: totals only")
+    d = os.path.join(tmp, "raw-off")
+    make_raw(d, tables)
+    os.unlink(os.path.join(d, "timeline.csv.gz"))
+    os.unlink(os.path.join(d, "exit_top.stderr"))
+    os.unlink(os.path.join(d, "exit_top.status"))
+    o = os.path.join(tmp, "out-off")
+    os.makedirs(o)
+    r = subprocess.run([sys.executable, os.path.join(TOP, "lib", "profile_report.py"), "analyze", d, o, "--env", "bochs",
+                        "--interval", "off"], capture_output=True, text=True)
+    s = json.load(open(os.path.join(o, "summary.json"))) if r.returncode == 0 else {}
+    want = sum(v[0] for v in tables[-1].values()) - sum(v[0] for v in tables[0].values())
+    ok(r.returncode == 0 and s.get("total_exits") == want and not os.path.exists(os.path.join(o, "timeline.csv")),
+       f"--interval off: totals from the tables ({want} exits), no timeline", r.stderr[-300:])
+
+    print("# profile_helper run")
+    helper_run_tests(tmp)
+
+    print("# ./boot_profile: usage and refusals")
+    cli_tests(tmp)
+
+
+def expect_error(fn, want, what):
+    try:
+        fn()
+    except prof.ProfileError as e:
+        return ok(want in str(e), f"refused: {what}", str(e))
+    return ok(False, f"refused: {what}", "no error")
+
+
+def real_exit_top_round_trip(tmp):
+    table = os.path.join(tmp, "live_table")
+    tables = synthetic_tables(40, 20)
+
+    def put(t):
+        with open(table + ".new", "w") as f:
+            f.write(table_text(t))
+        os.replace(table + ".new", table)
+    put(tables[0])
+    top = subprocess.Popen([EXIT_TOP, "--csv", "-d", "5ms", "--debugfs", table, "--clock-origin"],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    import time
+    time.sleep(0.03)
+    for t in tables[1:]:
+        put(t)
+        time.sleep(0.007)
+    time.sleep(0.03)
+    top.terminate()
+    out, err = top.communicate(timeout=10)
+    ok(top.returncode == 0 and "time_s 0 is CLOCK_MONOTONIC" in err,
+       "exit_top --clock-origin says where time_s 0 is", err)
+    packed = compact(out)
+    ok(rebuilt_csv(packed) == out, f"rebuild(compact(csv)) == csv for a real exit_top run "
+       f"({out.count(chr(10))} rows -> {packed.count(chr(10))})")
+    final = {(r, VMX_NAMES[r]): v for r, v in tables[-1].items()}
+    start = {(r, VMX_NAMES[r]): v for r, v in tables[0].items()}
+    try:
+        samples, order, baseline = prof.rebuild(prof.load_timeline(packed))
+        prof.check_sums(samples, order, baseline, start, final)
+        ok(True, "sum of the deltas per reason == final counter delta (real exit_top run)")
+    except prof.ProfileError as e:
+        ok(False, "sum of the deltas per reason == final counter delta (real exit_top run)", str(e))
+
+
+def check_outputs(out, tables, stdout):
+    s = json.load(open(os.path.join(out, "summary.json")))
+    before, after = tables[0], tables[-1]
+    want = {VMX_NAMES[r]: after[r][0] - before.get(r, (0, 0))[0] for r in after}
+    got = {x["name"]: x["exits"] for x in s["reasons"]}
+    ok(got == {k: v for k, v in want.items() if v}, "totals per reason = counter deltas", f"{got} vs {want}")
+    ok(s["total_exits"] == sum(want.values()), f"total exits = {sum(want.values())}")
+    # Sum of the timeline per reason, from the written timeline.csv.
+    rows = list(csv.DictReader(open(os.path.join(out, "timeline.csv"))))
+    sums = {}
+    for r in rows:
+        sums[r["name"]] = sums.get(r["name"], 0) + int(r["exits_delta"])
+    ok(all(sums.get(k, 0) == v for k, v in want.items()), "timeline.csv: the deltas per reason sum to the "
+       "final counter delta", f"{sums} vs {want}")
+    ok(rows and set(rows[0]) >= {"time_s", "interval_s", "exits", "cycles", "exits_delta", "cycles_delta",
+                                 "exits_per_s"}, "timeline.csv has time, counts, cycles, deltas, exits_per_s")
+    ok(all(float(r["exits_per_s"]) == (int(r["exits_delta"]) / float(r["interval_s"]) if float(r["interval_s"]) else 0)
+           or abs(float(r["exits_per_s"]) - int(r["exits_delta"]) / float(r["interval_s"])) < 0.06 for r in rows),
+       "exits_per_s = exits_delta / interval_s")
+    shares = [x["exits_share_pct"] for x in s["reasons"]]
+    ok(abs(sum(shares) - 100) < 0.01, f"shares add up to 100% ({sum(shares):.3f})")
+    ok([x["exits"] for x in s["reasons"]] == sorted((x["exits"] for x in s["reasons"]), reverse=True),
+       "reasons sorted most to least frequent")
+    cpe = {x["name"]: x["cycles_per_exit"] for x in s["reasons"]}
+    ok(cpe.get("IO_INSTRUCTION") == 100.0, "cycles per exit from the totals (IO: 50000/500)", str(cpe))
+    b = s["busiest_interval"]
+    ok(b["sample"] == 30 and b["exits"] == 500 and b["exits_per_s"] == 50000.0,
+       "busiest interval: sample 30, 500 exits, 50000 exits/s", json.dumps(b)[:300])
+    ok(any("the burst begins here" in c["text"] for c in b["console"]),
+       "busiest interval: the console line printed then", json.dumps(b["console"]))
+    ph = [p for p in s["phases"] if "burst begins" in p["text"]]
+    # The line comes 4 ms into the burst's 10 ms interval: 6/10 of the burst is after it.
+    ok(ph and 300 <= ph[0]["exits"] < 320 and ph[0]["top_reason"] == "30 IO_INSTRUCTION",
+       "console phases: the burst's exits after its console line, split by time (300 of 500, plus a few later exits)",
+       json.dumps(ph)[:300])
+    ok(abs(sum(p["exits"] for p in s["phases"]) - s["total_exits"]) < 0.5,
+       "console phases add up to all exits", str(sum(p["exits"] for p in s["phases"])))
+    bp = s.get("boot_phases") or []
+    ok(len(bp) == 4 and bp[1]["top_reasons"][0]["name"] == "IO_INSTRUCTION" and bp[1]["exits"] >= 500
+       and bp[0]["top_reasons"][0]["name"] == "EPT_VIOLATION",
+       "boot phases: EPT violations before the first console line, the IO burst during kernel init",
+       json.dumps(bp)[:400])
+    in_life = sum(iv for k, iv in enumerate(
+        sum(t.get(r, (0, 0))[0] for r in t) - sum(tables[k - 1].get(r, (0, 0))[0] for r in tables[k - 1])
+        for k, t in enumerate(tables)) if k and 0.005 <= (k - 0.5) * 0.01 < 0.56)
+    ok(sum(p["exits"] for p in bp) == in_life, f"boot phases add up to the exits of the VM's life ({in_life})",
+       str([p["exits"] for p in bp]))
+    ok("busiest interval" in stdout and "30 IO_INSTRUCTION" in stdout and "the burst begins here" in stdout,
+       "the printed summary names the busiest interval and its console line")
+    ok(s["checks"]["reasons_checked"] == len(want), "summary.json records the checks")
+    con = list(csv.DictReader(open(os.path.join(out, "console.csv"))))
+    ok(con and abs(float(con[0]["time_s"]) - 0.005) < 1e-6 and con[0]["stream"] == "start",
+       "console.csv: times on the sampler's clock (origin subtracted)")
+    for f in ("totals.csv", "console_exits.csv", "metadata.json", "summary.txt", "exits_per_s.dat",
+              "exits_per_s.gp", "totals.dat", "totals.gp"):
+        ok(os.path.getsize(os.path.join(out, f)) > 0, f"{f} written")
+    if shutil.which("gnuplot"):
+        for f in ("exits_per_s.png", "exits_per_s.svg", "totals.png", "totals.svg"):
+            p = os.path.join(out, f)
+            ok(os.path.exists(p) and os.path.getsize(p) > 1000, f"{f} drawn by gnuplot")
+    else:
+        print("# skip: no gnuplot, no PNG/SVG check")
+    dat = open(os.path.join(out, "exits_per_s.dat")).read()
+    ok("30 IO_INSTRUCTION" in dat, "the stacked plot's data names its reasons")
+    r = analyze(os.path.join(os.path.dirname(out), "raw1"), out)
+    ok(r.returncode == 1 and "never overwritten" in r.stderr, "a second analysis into the same directory is refused",
+       r.stderr)
+
+
+def helper_run_tests(tmp):
+    r = subprocess.run([HELPER, "run", "--", "sh", "-c", "echo one; echo two >&2; printf 'three\\r\\n'; exit 3"],
+                       capture_output=True, text=True)
+    lines = [ln.split(" ", 3) for ln in r.stdout.splitlines()]
+    tags = [ln[2] for ln in lines]
+    ok(r.returncode == 3 and tags[0] == "start" and tags[-1] == "exit" and lines[-1][3] == "status 3",
+       "run: exit status passed on, start and exit lines", r.stdout)
+    texts = {ln[3] for ln in lines if ln[2] in ("out", "err")}
+    ok(texts == {"one", "two", "three"}, "run: stdout and stderr lines, CR stripped", str(texts))
+    times = [float(ln[0]) for ln in lines]
+    ok(all(float(ln[0]) <= float(ln[1]) for ln in lines) and max(times) - min(times) < 5,
+       "run: first-byte time <= last-byte time, CLOCK_MONOTONIC seconds")
+    now = float(subprocess.run([HELPER, "now"], capture_output=True, text=True).stdout)
+    ok(abs(now - times[-1]) < 5, "now: the same clock")
+    r = subprocess.run([HELPER, "run", "--timeout", "0.3", "--", "sleep", "5"], capture_output=True, text=True)
+    ok(r.returncode == 124 and " timeout " in r.stdout, "run: --timeout stops the command, exit 124", r.stdout)
+    r = subprocess.run([HELPER, "run", "--", "/nonexistent/qemu"], capture_output=True, text=True)
+    ok(r.returncode == 127 and "cannot run /nonexistent/qemu" in r.stdout, "run: a missing command, exit 127")
+    r = subprocess.run([HELPER, "run", "--", "sh", "-c", "kill -9 $$"], capture_output=True, text=True)
+    ok(r.returncode == 137 and "exit signal 9" in r.stdout, "run: killed by a signal, exit 128+N")
+    r = subprocess.run([HELPER, "bogus"], capture_output=True, text=True)
+    ok(r.returncode == 125 and "usage" in r.stderr, "bad subcommand: usage, exit 125")
+
+
+def cli_tests(tmp):
+    bp = os.path.join(TOP, "boot_profile")
+    res = os.path.join(tmp, "results")
+
+    def run(args, env=None):
+        e = dict(os.environ)
+        e.update(env or {})
+        return subprocess.run([bp, *args], capture_output=True, text=True, env=e, timeout=300)
+
+    r = run(["--help"])
+    ok(r.returncode == 0 and "--guest-kernel" in r.stdout and "Exit status" in r.stdout, "--help")
+    for args, want in [(["--bogus"], "unknown argument"),
+                       (["--env", "vmware"], "unknown --env"),
+                       (["--env", "qemu-tcg", "--interval", "5 ms"], "--interval wants"),
+                       (["--env", "qemu-tcg", "--interval", "20s"], "--interval wants"),
+                       (["--env", "qemu-tcg", "--top", "0"], "--top wants"),
+                       (["--env", "native"], "give its command after --"),
+                       (["--env", "native", "--guest-kernel", "x", "--", "true"], "needs --env bochs or qemu-tcg"),
+                       (["--env", "qemu-tcg", "--", "qemu-system-x86_64"], "for --env native"),
+                       (["--env", "qemu-tcg", "--guest-kernel", "/nonexistent"], "no such file"),
+                       (["--env", "qemu-tcg", "--guest-append", "a'b"], "quotes"),
+                       (["--env", "qemu-kvm"], "not offered")]:
+        r = run(args + ["--results", res])
+        ok(r.returncode == 2 and want in r.stderr, f"{' '.join(args)}: exit 2, '{want}'", r.stderr[-300:])
+    ok(not os.path.exists(res) or not os.listdir(res), "usage errors leave no run directory")
+
+    # --env native on this host: its kernel has no exit-stats table.
+    r = run(["--env", "native", "--results", res, "--", "true"])
+    reason = "exit-stats patch series" if os.path.exists("/sys/kernel/debug/kvm") else "debugfs is not mounted"
+    if os.path.exists("/sys/kernel/debug/kvm/exit_reasons"):
+        print("# skip: this host's kernel has the exit-stats table; the refusal is not tested here")
+    elif not os.path.exists("/dev/kvm"):
+        ok(r.returncode == 1 and "needs /dev/kvm" in r.stderr, "--env native without /dev/kvm: refused", r.stderr)
+    else:
+        ok(r.returncode == 1 and reason in r.stderr and "--env bochs or qemu-tcg" in r.stderr,
+           f"--env native on a kernel without the counters: exit 1, '{reason}', what to do", r.stderr[-400:])
+        # In a private mount namespace with debugfs mounted, the reason is the kernel's.
+        if shutil.which("unshare") and os.geteuid() == 0:
+            rr = subprocess.run(["unshare", "-m", "sh", "-c", "mount -t debugfs none /sys/kernel/debug && "
+                                 f"exec {bp} --env native --results {res} -- true"],
+                                capture_output=True, text=True, timeout=120)
+            if "mount" in rr.stderr and rr.returncode != 1:
+                print("# skip: cannot mount debugfs in a mount namespace here")
+            else:
+                ok(rr.returncode == 1 and "does not have the exit-stats patch series" in rr.stderr,
+                   "--env native, debugfs mounted, stock kernel: 'does not have the exit-stats patch series'",
+                   rr.stderr[-400:])
+    ok(not [d for d in (os.listdir(res) if os.path.exists(res) else []) if not d.startswith(".")],
+       "refusals leave no complete-looking run directory")
+
+    if os.path.exists("/dev/kvm"):
+        native_fake_run(tmp, run)
+    else:
+        print("# skip: no /dev/kvm, the native run against a fake table is not tested")
+
+
+FAKE_VM = r"""#!/bin/sh
+# A fake VM for tests: prints a console and moves the fake table's counters.
+t=$1
+put() { printf '# vendor vmx\n# reason name count cycles\n%s' "$1" >"$t.new" && mv "$t.new" "$t"; }
+sleep 0.05
+echo "Linux version fake"
+put '10 CPUID 30 3000
+48 EPT_VIOLATION 40 8000
+'
+sleep 0.05
+echo "fake: burst of IO now"
+put '10 CPUID 30 3000
+30 IO_INSTRUCTION 900 90000
+48 EPT_VIOLATION 40 8000
+'
+sleep 0.05
+echo "Run /init as init process"
+put '10 CPUID 30 3000
+12 HLT 2 40000
+30 IO_INSTRUCTION 905 91000
+48 EPT_VIOLATION 40 8000
+'
+sleep 0.03
+echo "reboot: Power down"
+"""
+
+
+def native_fake_run(tmp, run):
+    table = os.path.join(tmp, "fake_table")
+    with open(table, "w") as f:
+        f.write("# vendor vmx\n# reason name count cycles\n10 CPUID 10 1000\n")
+    vm = os.path.join(tmp, "fake_vm.sh")
+    with open(vm, "w") as f:
+        f.write(FAKE_VM)
+    os.chmod(vm, 0o755)
+    res = os.path.join(tmp, "results-native")
+    r = run(["--env", "native", "--results", res, "--", vm, table], env={"EXITBENCH_PROFILE_TABLE": table})
+    dirs = [d for d in os.listdir(res)] if os.path.exists(res) else []
+    done = [d for d in dirs if not d.startswith(".")]
+    if not ok(r.returncode == 0 and len(done) == 1 and done[0].endswith("-boot-native"),
+              "native run (fake table, fake VM): exit 0, results/<id>-boot-native", r.stderr[-600:]):
+        return
+    d = os.path.join(res, done[0])
+    s = json.load(open(os.path.join(d, "summary.json")))
+    got = {x["name"]: x["exits"] for x in s["reasons"]}
+    ok(got == {"IO_INSTRUCTION": 905, "EPT_VIOLATION": 40, "CPUID": 20, "HLT": 2},
+       "native run: totals are the fake counters' growth", str(got))
+    b = s["busiest_interval"]
+    ok(b and b["reasons"] and b["reasons"][0]["name"] == "IO_INSTRUCTION" and b["exits"] == 900 and
+       any("burst of IO" in c["text"] for c in b["console"]),
+       "native run: the busiest interval is the IO burst, with its console line", json.dumps(b)[:400])
+    ok("total exits: 967" in r.stdout, "native run: the summary is printed", r.stdout[:300])
+    for f in ("timeline.csv", "totals.csv", "console.csv", "metadata.json", "raw/timeline.csv.gz"):
+        ok(os.path.exists(os.path.join(d, f)), f"native run: {f}")
+    # A VM that fails: no power-off line.
+    res2 = os.path.join(tmp, "results-native-fail")
+    r = run(["--env", "native", "--results", res2, "--", "sh", "-c", "echo hello; exit 0"],
+            env={"EXITBENCH_PROFILE_TABLE": table})
+    dirs = os.listdir(res2) if os.path.exists(res2) else []
+    ok(r.returncode == 1 and "never powered off" in r.stderr and dirs and all(x.startswith(".") for x in dirs)
+       and os.path.exists(os.path.join(res2, dirs[0], "FAILED")) and
+       not os.path.exists(os.path.join(res2, dirs[0], "summary.json")),
+       "native run of a guest that does not power off: exit 1, says so, only .partial with FAILED",
+       r.stderr[-400:])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
