@@ -238,9 +238,14 @@ static const struct counter_source *kernel_cycles(const struct result *r, double
 		*why = "no cycles were charged: cycle accounting is off (kvm.exit_cycles=1 turns it on)";
 		return NULL;
 	}
-	if (r->test->reason.vmx == 30 && !r->test->host_loop) {
-		/* Each window's first entry charges the previous window's ucall. */
-		*why = "IO exits: each window's count also charges the ucall before it, whose span holds the harness's own work";
+	/*
+	 * An exit is charged at the next entry. When a window's last exit is
+	 * of the test's reason (the ucall of IO tests, the last KVM_RUN of a
+	 * host-timed test), its span runs into the harness's work between
+	 * windows.
+	 */
+	if (exitbench_harness_exits(r->test) || r->test->host_loop) {
+		*why = "each window's last exit of this reason is charged at the next window's first entry, so its span holds the harness's own work between windows";
 		return NULL;
 	}
 	*per_exit = (double)s->cycles / (double)s->counted;
@@ -362,8 +367,7 @@ static void write_json(const struct result *r, const char *status, const struct 
 	}
 	json_kv_string(&j, "verdict", verdict_name(v));
 	json_kv_double(&j, "tolerance", t->tolerance);
-	json_kv_u64(&j, "harness_exits_per_trial",
-		    !t->host_loop && t->reason.vmx == 30 ? 1 : 0);
+	json_kv_u64(&j, "harness_exits_per_trial", exitbench_harness_exits(t));
 	json_key(&j, "sources");
 	json_begin_array(&j);
 	for (k = 0; k < r->counters.n; k++)

@@ -214,10 +214,6 @@ static uint64_t epi(void)
 	return exit_test.exits_per_iteration ? exit_test.exits_per_iteration : 1;
 }
 
-static bool reason_is_io(const struct exit_reason_id *r)
-{
-	return r->vmx == 30 && r->svm == 0x7b;
-}
 
 int exitbench_main(const struct exit_test *t, int argc, char **argv)
 {
@@ -282,7 +278,7 @@ int exitbench_main(const struct exit_test *t, int argc, char **argv)
 	if (!t->self_timed)
 		run_loop(vm, vcpu, n, true);
 
-	harness = !t->host_loop && reason_is_io(&t->reason) ? 1 : 0;
+	harness = exitbench_harness_exits(t);
 	for (i = 0; i < opts.trials; i++) {
 		struct loop_out o, b = { 0 };
 		uint64_t expected;

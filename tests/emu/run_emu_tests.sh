@@ -85,8 +85,9 @@ for env in ${EMU_ENVS:-qemu-tcg bochs}; do
 	fi
 	echo "# $env: CPUID leaves in order B, cycle accounting on ($(elapsed))"
 	if run "$env" patched "$env-order-b" --append "kvm.exit_stats_cpuid_order=B kvm.exit_cycles=1" \
-		'cpuid|io_user|hlt|mmio' -t 2 -n 2000; then
-		checked --env "$env" --kernel patched --order-b --cycles --tests exit_cpuid,exit_io_user,exit_hlt,exit_mmio
+		'cpuid|io_user|hlt|mmio|triple' -t 2 -n 2000; then
+		checked --env "$env" --kernel patched --order-b --cycles \
+			--tests exit_cpuid,exit_io_user,exit_hlt,exit_mmio,exit_triple_fault
 	fi
 done
 
