@@ -13,39 +13,82 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 
 usage() {
 	cat <<USAGE
-usage: $0 [--env bochs|qemu-tcg] [--results DIR] [--filter REGEX] [TEST-OPTIONS...]
+usage: $0 [--env bochs|qemu-tcg] [--results DIR] [TEST|REGEX...] [TEST-OPTIONS...]
 
-  --filter RE   tests to run, an extended regex (default: 'cpuid'; '.' for all)
+  TEST|REGEX    tests to run, as run_all.sh takes them: names or extended
+                regexes (default: cpuid; '.' for all); --filter RE is the same
   --env ENV     bochs (default; the only one whose figures mean anything:
                 QEMU TCG's TSC follows host time) or qemu-tcg
   --results DIR where the three runs and the comparison go (default results/)
-TEST-OPTIONS go to every test (default: -t 5).
+TEST-OPTIONS go to every test, as run_all.sh takes them (default: -t 5).
+The stock and the patched kernel are built first when they are not (with
+progress). Every argument is checked (run_all.sh --dry-run) before that.
 Prints the comparison table, then one line per test:
   <test>: stock S, patched P (+x.xx%), patched+cycles C (+y.yy%) TSC cycles/exit
 and the goal: the patched CPUID exit at most 1% above stock.
-Exit status: 0 done (goal met or not: read the figures), 1 a run failed, 2 usage.
+Exit status: 0 done (goal met or not: read the figures), 2 usage, 3 a run failed.
 USAGE
+}
+die_usage() {
+	echo "patch_overhead.sh: $1" >&2
+	echo "usage: bench/patch_overhead.sh [--env bochs|qemu-tcg] [--results DIR] [TEST|REGEX...] [TEST-OPTIONS...]; 'bench/patch_overhead.sh --help' for more" >&2
+	exit 2
 }
 
 env=bochs
 results=$top/results
-filter=
+selectors=()
 opts=()
 while [ $# -gt 0 ]; do
-	case "$1" in
+	opt=$1 val='' has_val=0
+	case "$opt" in
+	--*=*) val=${opt#*=}; opt=${opt%%=*}; has_val=1 ;;
+	esac
+	case "$opt" in
 	-h | --help) usage; exit 0 ;;
-	--env) [ $# -ge 2 ] || { usage >&2; exit 2; }; env=$2; shift 2 ;;
-	--results) [ $# -ge 2 ] || { usage >&2; exit 2; }; results=$2; shift 2 ;;
-	--filter) [ $# -ge 2 ] || { usage >&2; exit 2; }; filter=$2; shift 2 ;;
-	*) opts+=("$1"); shift ;;
+	--env | --results | --filter)
+		if [ "$has_val" -eq 0 ]; then
+			[ $# -ge 2 ] || die_usage "$opt needs a value"
+			val=$2
+			shift
+		fi
+		shift
+		case "$opt" in
+		--env) env=$val ;; --results) results=$val ;; --filter) selectors+=("$val") ;;
+		esac ;;
+	--kernel | --append | --fail-above | --dry-run)
+		die_usage "$opt is set by patch_overhead.sh (it runs stock, patched, patched with kvm.exit_cycles=1)" ;;
+	-n | -t | -c | --iterations | --trials | --cpu | --target-cycles | --counters | --max-cv)
+		opts+=("$1")
+		if [ "$has_val" -eq 0 ]; then
+			[ $# -ge 2 ] || die_usage "$opt needs a value"
+			opts+=("$2")
+			shift
+		fi
+		shift ;;
+	-n?* | -t?* | -c?* | -v | --verbose) opts+=("$1"); shift ;;
+	-*) die_usage "unknown option '$1'" ;;
+	*) selectors+=("$1"); shift ;;
 	esac
 done
-case "$env" in bochs | qemu-tcg) ;; *) echo "patch_overhead.sh: --env bochs or qemu-tcg" >&2; exit 2 ;; esac
-filter=${filter:-cpuid}
+case "$env" in
+bochs | qemu-tcg) ;;
+*) die_usage "--env '$env': bochs or qemu-tcg" ;;
+esac
+[ ${#selectors[@]} -gt 0 ] || selectors=(cpuid)
 [ ${#opts[@]} -gt 0 ] || opts=(-t 5)
+# Everything run_all.sh will be asked, checked before any kernel is built.
+rc=0
+why=$("$top/run_all.sh" --dry-run --env "$env" --results "$results" "${selectors[@]}" "${opts[@]}" 2>&1) || rc=$?
+if [ "$rc" -ne 0 ]; then
+	why=$(head -n 1 <<<"$why")
+	[ "$rc" -ne 2 ] || die_usage "${why#run_all.sh: }"
+	echo "patch_overhead.sh: ${why#run_all.sh: }" >&2
+	exit 3
+fi
 
-stock=$(STOCK=1 "$top/kernel/build.sh" | tail -n 1)
-patched=$("$top/kernel/build.sh" | tail -n 1)
+stock=$(STOCK=1 "$top/emu/kernel_under_test.sh") || exit 3
+patched=$("$top/emu/kernel_under_test.sh") || exit 3
 
 record=$(mktemp)
 trap 'rm -f "$record"' EXIT
@@ -53,10 +96,10 @@ run() {
 	local before
 	before=$(wc -l <"$record")
 	EXITBENCH_RUN_RECORD=$record "$top/run_all.sh" --env "$env" --results "$results" "$@" \
-		"$filter" "${opts[@]}" >&2 || true
+		"${selectors[@]}" "${opts[@]}" >&2 || true
 	if [ "$(wc -l <"$record")" -ne $((before + 1)) ]; then
 		echo "patch_overhead.sh: the run ($*) left no results" >&2
-		exit 1
+		exit 3
 	fi
 }
 echo "patch_overhead.sh: stock kernel $stock" >&2
@@ -67,7 +110,7 @@ echo "patch_overhead.sh: patched kernel with kvm.exit_cycles=1" >&2
 run --kernel "$patched" --append kvm.exit_cycles=1
 mapfile -t runs <"$record"
 
-"$top/compare" "${runs[@]}"
+"$top/compare" "${runs[@]}" || exit 3
 python3 - "${runs[@]}" <<'PY'
 import json, sys
 

@@ -13,7 +13,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 usage() {
 	cat <<USAGE
 usage: $0 --env bochs|qemu-tcg|qemu-kvm --kernel BZIMAGE --initrd INITRD --out DIR
-          [--append 'KERNEL ARGS'] [--timeout S] [--memory MIB] [--check]
+          [--append 'KERNEL ARGS'] [--timeout S] [--memory MIB] [--dry-run]
           [-- RECORDED-ARGS...]
 
   --env       bochs: Intel VMX (Bochs, corei7_skylake_x with EPT), TSC counting
@@ -23,31 +23,63 @@ usage: $0 --env bochs|qemu-tcg|qemu-kvm --kernel BZIMAGE --initrd INITRD --out D
   --initrd    its initramfs (gzip'd cpio whose /init speaks emu/init.sh's frames)
   --out       new directory for the files sent back (must not exist)
   --append    more kernel command line
-  --timeout   seconds before the boot is declared hung (default: bochs 3600,
+  --timeout   seconds the whole run may take (default: bochs 7200,
               qemu-tcg 1200, qemu-kvm 600)
   --memory    guest memory in MiB (default 1024)
-  --check     only check the arguments and that the emulator is installed
-              (--initrd may be omitted)
+  --dry-run   only check the arguments and that the emulator is installed
+              (--initrd and --kernel may be omitted)
 RECORDED-ARGS are only written into environment.json (the test options).
-Exit status: 0 results received, 1 the boot failed, 2 usage.
+
+A hang is found by silence too: no console output for $silence_boot_bochs s (bochs) or
+$silence_boot_qemu s (QEMU) before the first line, or for $silence_bochs s (bochs) or
+$silence_qemu s (QEMU) between two lines after it, ends the run (emu/console.py).
+Exit status: 0 results received, 2 usage, 3 the boot failed.
 USAGE
 }
 
+hint() {
+	echo "usage: boot.sh --env ENV --kernel BZIMAGE --initrd INITRD --out DIR [options]; 'boot.sh --help' for more"
+}
 die_usage() {
 	echo "boot.sh: $1" >&2
-	usage >&2
+	hint >&2
 	exit 2
 }
 die() {
 	echo "boot.sh: $*" >&2
-	exit 1
+	exit 3
+}
+# check_file OPT PATH: an existing, readable regular file, or a usage error.
+check_file() {
+	if [ ! -e "$2" ]; then
+		die_usage "$1 $2: no such file${3:+ ($3)}"
+	elif [ -d "$2" ]; then
+		die_usage "$1 $2: is a directory; name the file itself${3:+ ($3)}"
+	elif [ ! -f "$2" ] || [ ! -r "$2" ]; then
+		die_usage "$1 $2: not a readable file"
+	fi
+}
+# check_new_dir OPT PATH: PATH does not exist and can be made.
+check_new_dir() {
+	local d
+	[ ! -e "$2" ] || die_usage "$1 $2: already exists; results are never overwritten: name a new directory"
+	d=$(dirname -- "$2")
+	while [ ! -e "$d" ]; do d=$(dirname -- "$d"); done
+	[ -d "$d" ] || die_usage "$1 $2: $d is not a directory"
+	if [ ! -w "$d" ] || [ ! -x "$d" ]; then
+		die_usage "$1 $2: cannot create directories in $d (permission denied or read-only)"
+	fi
 }
 
+# Silence bounds, seconds (emu/console.py): before the first console line
+# (firmware, boot loader, kernel start) and between two lines after it. The
+# longest silences measured: see docs/emulators.md.
+silence_boot_bochs=600 silence_bochs=300 silence_boot_qemu=300 silence_qemu=180
 env='' kernel='' initrd='' out='' append='' timeout='' memory=1024 check_only=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	-h | --help) usage; exit 0 ;;
-	--check) check_only=1; shift ;;
+	--dry-run) check_only=1; shift ;;
 	--env | --kernel | --initrd | --out | --append | --timeout | --memory)
 		[ $# -ge 2 ] || die_usage "$1 needs a value"
 		v=$2
@@ -67,18 +99,23 @@ bochs | qemu-tcg | qemu-kvm) ;;
 "") die_usage "--env is required" ;;
 *) die_usage "unknown --env '$env' (bochs, qemu-tcg or qemu-kvm)" ;;
 esac
-[ -n "$kernel" ] || die_usage "--kernel is required"
-[ -f "$kernel" ] || die_usage "--kernel $kernel: no such file (build one with 'make kernel')"
-if [ "$check_only" -eq 0 ] && { [ -z "$initrd" ] || [ ! -f "$initrd" ]; }; then
-	die_usage "--initrd '$initrd': no such file"
+if [ -n "$kernel" ]; then
+	check_file --kernel "$kernel" "build one with 'make kernel'"
+elif [ "$check_only" -eq 0 ]; then
+	die_usage "--kernel is required"
+fi
+if [ -n "$initrd" ]; then
+	check_file --initrd "$initrd"
+elif [ "$check_only" -eq 0 ]; then
+	die_usage "--initrd is required"
 fi
 [ -n "$out" ] || die_usage "--out is required"
-[ ! -e "$out" ] || die_usage "--out $out already exists; results are never overwritten"
+check_new_dir --out "$out"
 if ! [[ $memory =~ ^[0-9]+$ ]] || [ "$memory" -lt 256 ]; then
 	die_usage "--memory wants MiB, at least 256 (got '$memory')"
 fi
 if [ -z "$timeout" ]; then
-	case "$env" in bochs) timeout=3600 ;; qemu-tcg) timeout=1200 ;; qemu-kvm) timeout=600 ;; esac
+	case "$env" in bochs) timeout=7200 ;; qemu-tcg) timeout=1200 ;; qemu-kvm) timeout=600 ;; esac
 fi
 if ! [[ $timeout =~ ^[0-9]+$ ]] || [ "$timeout" -eq 0 ]; then
 	die_usage "--timeout wants seconds (got '$timeout')"
@@ -170,10 +207,15 @@ esac
 
 start=$(date +%s)
 export TERM=${TERM:-dumb}
+if [ "$env" = bochs ]; then
+	silence=(--silence-boot "$silence_boot_bochs" --silence "$silence_bochs")
+else
+	silence=(--silence-boot "$silence_boot_qemu" --silence "$silence_qemu")
+fi
 python3 "$here/console.py" run --serial "$serial" --out "$out" --timeout "$timeout" \
-	--label "$env" -- "${cmd[@]}" || {
+	"${silence[@]}" --label "$env" -- "${cmd[@]}" || {
 	[ ! -f "$work/bochs.log" ] || cp "$work/bochs.log" "$out/" 2>/dev/null || true
-	exit 1
+	exit 3
 }
 wall=$(($(date +%s) - start))
 

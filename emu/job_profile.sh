@@ -14,7 +14,7 @@
 # PROFILE_TABLE (the global table), PROFILE_TMP (scratch), and "$@".
 # Output in PROFILE_OUT: table_before.txt, table_after.txt, timeline.csv.gz
 # (exit_top --csv, profile_helper compact: rows whose deltas are all 0 left
-# out; lib/profile_report.py rebuilds them), timeline_sizes.txt, exit_top.stderr (its
+# out; analysis/profile_report.py rebuilds them), timeline_sizes.txt, exit_top.stderr (its
 # clock origin), console.txt (profile_helper run), vm.status,
 # exit_top.status, exit_top_bench.txt, kvm_params.txt, job_times.txt,
 # interrupts_{before,after}.txt (/proc/interrupts); or
@@ -40,10 +40,21 @@ profile_wait_origin() {
 	return 1
 }
 
-# The VM, its console lines timestamped; its exit status in vm.status.
+# The VM, its console lines timestamped; its exit status in vm.status. A
+# heartbeat every 10 s while it runs: the host tells a hang by silence.
 profile_vm() {
 	vm_rc=0
+	(
+		s=0
+		while sleep 10; do
+			s=$((s + 10))
+			say "PROGRESS the VM is running: $s s, $(wc -l <"$out/console.txt" 2>/dev/null || echo 0) console lines"
+		done
+	) &
+	beat=$!
 	"$PROFILE_HELPER" run --timeout "$PROFILE_GUEST_TIMEOUT" -- "$@" >"$out/console.txt" || vm_rc=$?
+	kill "$beat" 2>/dev/null
+	wait "$beat" 2>/dev/null
 	echo "$vm_rc" >"$out/vm.status"
 	say "STAGE the VM is gone (exit status $vm_rc)"
 }
@@ -99,7 +110,7 @@ profile_job() {
 	echo "job_end_s $("$PROFILE_HELPER" now)" >>"$out/job_times.txt"
 
 	say "STAGE packing the timeline ($(wc -l <"$tmp/timeline.csv") rows)"
-	# Rows with nothing new are left out (lib/profile_report.py rebuilds them and
+	# Rows with nothing new are left out (analysis/profile_report.py rebuilds them and
 	# checks every count): the serial console is slow under Bochs.
 	if ! "$PROFILE_HELPER" compact <"$tmp/timeline.csv" >"$tmp/compact.csv" 2>"$tmp/compact.err"; then
 		profile_fail "packing the timeline failed: $(head -c 300 "$tmp/compact.err")"

@@ -23,7 +23,7 @@
  *	sample with no other row kept (so that every sample's time_s and
  *	interval_s survive). The rest is unchanged, so the full CSV can be
  *	rebuilt exactly: a missing row repeats its reason's previous row with
- *	deltas of 0 (lib/profile_report.py). About 10 times smaller for a boot.
+ *	deltas of 0 (analysis/profile_report.py). About 10 times smaller for a boot.
  *
  * Statically linked, it runs in the kernel under test's busybox initramfs.
  */

@@ -12,7 +12,7 @@ usage() {
 	cat <<USAGE
 usage: $0 --env bochs|qemu-tcg|qemu-kvm --kernel BZIMAGE --bin-dir DIR --out DIR
           [--tests 'exit_a exit_b ...'] [--append 'KERNEL ARGS'] [--timeout S]
-          [--memory MB] [-- TEST-OPTIONS...]
+          [--memory MB] [--dry-run] [-- TEST-OPTIONS...]
 
   --env       bochs: Intel VMX (Bochs, corei7_skylake_x, EPT), instruction-
               count TSC; qemu-tcg: AMD SVM (QEMU TCG, EPYC with NPT);
@@ -24,29 +24,31 @@ usage: $0 --env bochs|qemu-tcg|qemu-kvm --kernel BZIMAGE --bin-dir DIR --out DIR
   --tests     which binaries of --bin-dir to run (default: every exit_*)
   --append    more kernel command line, e.g. kvm.exit_cycles=1 or
               kvm.exit_stats_cpuid_order=B
-  --timeout   seconds before the boot is declared hung (default: bochs 3600,
+  --timeout   seconds the whole run may take (default: bochs 7200,
               qemu-tcg 1200, qemu-kvm 600)
   --memory    guest memory in MiB (default 1024)
+  --dry-run   check the arguments and the emulator, start nothing
 TEST-OPTIONS go to every exit test (-n, -t, --target-cycles, --counters, -v).
 The kernel's own KVM selftests in --bin-dir (kvm_*) always run too.
-Exit status: 0 results received (whatever they say), 1 the run failed, 2 usage.
+Exit status: 0 results received (whatever they say), 2 usage, 3 the run failed.
 USAGE
 }
 
 die_usage() {
 	echo "run_env.sh: $1" >&2
-	usage >&2
+	echo "usage: run_env.sh --env ENV --kernel BZIMAGE --bin-dir DIR --out DIR [options] [-- TEST-OPTIONS]; 'run_env.sh --help' for more" >&2
 	exit 2
 }
 die() {
 	echo "run_env.sh: $*" >&2
-	exit 1
+	exit 3
 }
 
-bin_dir='' tests='' boot_opts=()
+bin_dir='' tests='' boot_opts=() dry_run=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	-h | --help) usage; exit 0 ;;
+	--dry-run) dry_run=1; shift ;;
 	--bin-dir | --tests)
 		[ $# -ge 2 ] || die_usage "$1 needs a value"
 		if [ "$1" = --bin-dir ]; then bin_dir=$2; else tests=$2; fi
@@ -61,7 +63,7 @@ while [ $# -gt 0 ]; do
 done
 test_opts=("$@")
 # Bad arguments and missing emulators fail now, before the initramfs is made.
-"$here/boot.sh" --check "${boot_opts[@]}" || exit $?
+"$here/boot.sh" --dry-run "${boot_opts[@]}" || exit $?
 if [ -z "$bin_dir" ] || [ ! -d "$bin_dir" ]; then
 	die_usage "--bin-dir '$bin_dir' is not a directory (run 'make static')"
 fi
@@ -95,6 +97,7 @@ need_cmd() {
 need_cmd python3 python3
 need_cmd strip binutils
 [ -x /bin/busybox ] || die "/bin/busybox is missing: run ./setup.sh (Debian package busybox-static)"
+[ "$dry_run" -eq 0 ] || exit 0
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/exitbench-emu.XXXXXX")
 trap 'rm -rf "$work"' EXIT

@@ -4,8 +4,11 @@
 # Check the patch series in kernel/patches/ (or, with LINUX=6.1,
 # kernel/patches-6.1/): it applies to a fresh linux-source-6.12 (6.1) with
 # no fuzz (patch and git apply), every patch is clean under
-# checkpatch.pl --strict, and arch/x86/kvm builds with KVM_WERROR=y and
-# W=1, both built in and as modules. Exits non-zero on the first problem.
+# checkpatch.pl --strict, arch/x86/kvm builds with KVM_WERROR=y and W=1,
+# both built in and as modules, the build rejects a stats descriptor that
+# breaks the binary stats ABI, the documentation the series touches is
+# clean under docutils and kernel-doc, and its selftest builds without a
+# warning. Exits non-zero on the first problem.
 set -euo pipefail
 
 usage() {
@@ -16,11 +19,23 @@ Checks kernel/patches/*.patch against Debian's linux-source-6.12 (with
 LINUX=6.1: kernel/patches-6.1/*.patch against linux-source-6.1):
   1. applies to a fresh tree with git apply --check and patch --fuzz=0
   2. scripts/checkpatch.pl --strict: no errors, no warnings (checks are
-     listed but do not fail)
+     listed but do not fail). The one warning that asks a question,
+     FILE_PATH_CHANGES ("does MAINTAINERS need updating?"), is answered:
+     it passes when scripts/get_maintainer.pl finds the KVM list for
+     every file the patch adds
   3. built in (KVM=y): make W=1 arch/x86/kvm/ with CONFIG_KVM_WERROR=y
-  4. as modules (KVM=m KVM_INTEL=m KVM_AMD=m): make W=1 modules with
+  4. the stats descriptor rule of api.rst (only histograms have more than
+     one element): a descriptor of a CUMULATIVE stat of size 4 must not
+     build, the same of size 1 must
+  5. documentation: every .rst file the series touches parses under
+     docutils (kernel/rstcheck.py) with no message that the stock file
+     does not have, and scripts/kernel-doc -Wall reports nothing new in
+     the .c and .h files it touches
+  6. as modules (KVM=m KVM_INTEL=m KVM_AMD=m): make W=1 modules with
      CONFIG_KVM_WERROR=y, which also links kvm.ko, kvm-intel.ko and
      kvm-amd.ko (catches missing exports)
+  7. the series' selftest (tools/testing/selftests/kvm/x86_64/exit_stats_test)
+     builds with -Werror
 
 A kernel-doc warning (W=1) in a file that the series does not touch is
 listed but does not fail: it comes from the stock tree (6.1 has some).
@@ -29,7 +44,7 @@ Environment:
   LINUX=6.1      check the 6.1 series (default 6.12), in check-6.1/
   BUILD_DIR=DIR  work directory (default <repo>/build/kernel)
   JOBS=N         parallel jobs (default: nproc)
-  QUICK=1        skip step 4's link: compile arch/x86/kvm/ only
+  QUICK=1        skip step 6's link: compile arch/x86/kvm/ only
 EOF
 }
 
@@ -89,6 +104,15 @@ mkdir -p "$work"
 echo "== extracting $tarball"
 tar -xJf "$tarball" -C "$work"
 
+# The stock versions of the files the series touches, for step 5.
+stock=$work/stock
+for f in "${!touched[@]}"; do
+	if [[ -f $src/$f ]]; then
+		mkdir -p "$stock/$(dirname "$f")"
+		cp "$src/$f" "$stock/$f"
+	fi
+done
+
 echo "== 1. applying ${#patches[@]} patches with no fuzz"
 for p in "${patches[@]}"; do
 	# The ceiling keeps git from finding the repository around build/.
@@ -102,11 +126,29 @@ for p in "${patches[@]}"; do
 	echo "   ok ${p##*/}"
 done
 
+# The files a patch adds, one a line.
+added_files() {
+	awk '/^--- \/dev\/null/ { getline; sub(/^\+\+\+ b\//, ""); print }' "$1"
+}
+
 echo "== 2. checkpatch.pl --strict"
+if ! /usr/bin/python3 -c 'import ply' 2>/dev/null; then
+	die "checkpatch's SPDX check needs python3-ply for /usr/bin/python3: apt-get install python3-ply"
+fi
 for p in "${patches[@]}"; do
-	res=$(cd "$src" && perl scripts/checkpatch.pl --strict --no-summary --terse \
+	# spdxcheck.py runs "python3": the system one, which has ply.
+	res=$(cd "$src" && PATH=/usr/bin:$PATH perl scripts/checkpatch.pl --strict --no-summary --terse \
 		--show-types "$p" 2>&1) || true
-	if grep -Eq '(ERROR|WARNING):' <<<"$res"; then
+	if grep -q 'WARNING:FILE_PATH_CHANGES:' <<<"$res"; then
+		while read -r f; do
+			(cd "$src" && perl scripts/get_maintainer.pl --no-git --no-rolestats -f "$f" 2>/dev/null) |
+				grep -q 'kvm@vger.kernel.org' ||
+				die "${p##*/} adds $f, which no MAINTAINERS entry of KVM covers"
+		done < <(added_files "$p")
+		echo "   ${p##*/}: new files covered by MAINTAINERS (KVM): $(added_files "$p" | tr '\n' ' ')"
+		res=$(grep -v 'WARNING:FILE_PATH_CHANGES:' <<<"$res") || true
+	fi
+	if grep -Eq '(ERROR|WARNING):|Traceback' <<<"$res"; then
 		die "${p##*/}:"$'\n'"$res"
 	fi
 	if [[ -n $res ]]; then
@@ -165,7 +207,55 @@ configure "$work/out-builtin" y
 build "$work/out-builtin" "$work/build-builtin.log" arch/x86/kvm/
 echo "   ok"
 
-echo "== 4. modules: KVM=m KVM_INTEL=m KVM_AMD=m KVM_WERROR=y W=1"
+echo "== 4. the stats descriptor rule: only histograms have more than one element"
+# stats_rule SIZE: build a one-descriptor file whose CUMULATIVE stat has SIZE elements.
+stats_rule() {
+	local f=$src/arch/x86/kvm/exitbench_stats_rule.c
+	cat >"$f" <<EOC
+// SPDX-License-Identifier: GPL-2.0-only
+#include <linux/kvm_host.h>
+
+const struct kvm_stats_desc exitbench_stats_rule[] = {
+	{ STATS_DESC_COMMON(KVM_STATS_TYPE_CUMULATIVE, KVM_STATS_UNIT_NONE,
+			    KVM_STATS_BASE_POW10, 0, $1, 0), .name = "counts" },
+};
+EOC
+	make -C "$src" O="$work/out-builtin" arch/x86/kvm/exitbench_stats_rule.o >"$work/stats-rule-$1.log" 2>&1
+	local rc=$?
+	rm -f "$f" "$work/out-builtin/arch/x86/kvm/exitbench_stats_rule.o"
+	return $rc
+}
+stats_rule 1 || die "a CUMULATIVE stat of size 1 does not build, see $work/stats-rule-1.log"
+if stats_rule 4; then
+	die "a CUMULATIVE stat of size 4 builds: the series does not enforce the binary stats ABI"
+fi
+grep -q 'STATS_DESC_CHECK_SIZE\|BUILD_BUG_ON_ZERO' "$work/stats-rule-4.log" ||
+	die "a CUMULATIVE stat of size 4 fails to build, but not by the stats rule, see $work/stats-rule-4.log"
+echo "   ok (size 1 builds, size 4 is rejected by STATS_DESC_CHECK_SIZE)"
+
+echo "== 5. documentation: docutils on the .rst files, kernel-doc on the sources"
+mapfile -t docs < <(printf '%s\n' "${!touched[@]}" | grep '\.rst$' | sort)
+mapfile -t sources < <(printf '%s\n' "${!touched[@]}" | grep -E '^(arch|virt|include)/.*\.[ch]$' | sort)
+# new_messages CMD FILE: messages CMD prints for the series' FILE that it
+# does not print for the stock one (line numbers dropped to compare).
+new_messages() {
+	local cmd=$1 f=$2
+	comm -13 <(if [[ -f $stock/$f ]]; then (cd "$stock" && $cmd "$f" 2>&1); fi |
+			sed -E 's/:[0-9]+:/:/' | sort -u) \
+		<( (cd "$src" && $cmd "$f" 2>&1) | sed -E 's/:[0-9]+:/:/' | sort -u)
+}
+for f in "${docs[@]}"; do
+	msgs=$(new_messages "$here/rstcheck.py" "$f")
+	[[ -z $msgs ]] || die "docutils on $f:"$'\n'"$msgs"
+	echo "   ok $f (docutils)"
+done
+for f in "${sources[@]}"; do
+	msgs=$(new_messages "perl $src/scripts/kernel-doc -none -Wall" "$f")
+	[[ -z $msgs ]] || die "kernel-doc on $f:"$'\n'"$msgs"
+done
+echo "   ok ${#sources[@]} source files (kernel-doc -Wall)"
+
+echo "== 6. modules: KVM=m KVM_INTEL=m KVM_AMD=m KVM_WERROR=y W=1"
 configure "$work/out-modules" m
 if [[ ${QUICK:-0} == 1 ]]; then
 	build "$work/out-modules" "$work/build-modules.log" arch/x86/kvm/
@@ -176,4 +266,16 @@ else
 	done
 fi
 echo "   ok"
+# Last: 'make headers' in the tree makes it unclean for O= builds.
+echo "== 7. the series' selftest builds with -Werror"
+kvm_st=$src/tools/testing/selftests/kvm
+if [[ -f $kvm_st/x86_64/exit_stats_test.c ]]; then
+	make -s -C "$src" headers >"$work/headers.log" 2>&1 || die "make headers failed, see $work/headers.log"
+	make -C "$kvm_st" OUTPUT="$kvm_st" EXTRA_CFLAGS=-Werror "$kvm_st/x86_64/exit_stats_test" >"$work/selftest.log" 2>&1 ||
+		die "exit_stats_test does not build with -Werror:"$'\n'"$(grep -E 'error|warning' "$work/selftest.log" | head -20)"
+	echo "   ok"
+else
+	die "the series adds no tools/testing/selftests/kvm/x86_64/exit_stats_test.c"
+fi
+
 echo "== all checks passed"

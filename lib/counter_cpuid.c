@@ -1,15 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The patched kernel's CPUID leaves 0x4FFFFFFC-0x4FFFFFFF (the CMPE 283
- * interface): exit counts summed over every vCPU of every VM, read from
- * inside a guest. Two leaf orders exist (kernel/README.md); each is a source.
+ * The patched kernel's CPUID leaves 0x4FFFFFF8-0x4FFFFFFF (the CMPE 283
+ * interface, kernel/README.md): the exit counts of the reading VM, read from
+ * inside it. The VMM must enable them (KVM_CAP_X86_EXIT_STATS_CPUID); this
+ * source does so for the test VM. Two leaf orders exist; each is a source.
  *
- * The reads are done by a separate reader VM whose vCPU runs in a short-lived
- * thread, so the test's vCPU and the per-thread tracepoint counter never see
- * them. Each read is itself a CPUID exit, counted before the leaf returns its
- * value, and each is followed by one ucall (an IO exit): after k reads, a
- * value includes k CPUID and k - 1 IO exits of the reader, which are taken
- * off. Exit counts are 32 bits (EAX) and are extended across wrap-around.
+ * The reads are done by a reader vCPU added to the test VM, run in a
+ * short-lived thread of its own, so the test's vCPU and the per-thread
+ * tracepoint counter never see them. Every exit of the reader counts in the
+ * VM's sums: after each read its own exits are taken off, read from its
+ * exits_by_reason stat (the ucall that reports the read, one I/O exit after
+ * the CPUID, excepted). So a value is the VM's other vCPUs' exits at the
+ * moment of the read. Exit counts are 32 bits (EAX) and are extended across
+ * wrap-around. Each reason of the test's plan is one leaf read per reading;
+ * the sums cover every vCPU of the VM but the reader's: with several, the
+ * source counts them all together. Leaves 0x4FFFFFF8-0x4FFFFFFB give the
+ * part taken in L2, read for nested plans only (each read is one more exit
+ * of the reader).
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -21,11 +28,18 @@
 #include "ucall_common.h"
 
 #include "counters.h"
+#include "kvm_stats.h"
+
+#ifndef KVM_CAP_X86_EXIT_STATS_CPUID
+#define KVM_CAP_X86_EXIT_STATS_CPUID 239
+#endif
 
 #define VMX_CPUID 10
 #define VMX_IO 30
 #define SVM_CPUID 0x72
 #define SVM_IO 0x7b
+/* The L2 leaves are 4 below the leaves of all levels. */
+#define L2_LEAF_OFFSET 4
 
 struct leaf_order {
 	uint32_t total_exits, reason_exits;
@@ -34,7 +48,7 @@ struct leaf_order {
 static const struct leaf_order order_a = { .total_exits = 0x4FFFFFFF, .reason_exits = 0x4FFFFFFD };
 static const struct leaf_order order_b = { .total_exits = 0x4FFFFFFC, .reason_exits = 0x4FFFFFFE };
 
-/* Written by the host before each read; the reader guest executes it. */
+/* Written by the host before each read; the reader vCPU executes it. */
 static struct {
 	uint32_t leaf, ecx;
 } reader_cmd;
@@ -52,7 +66,12 @@ static void reader_guest(void)
 static struct {
 	struct kvm_vm *vm;
 	struct kvm_vcpu *vcpu;
-	uint64_t reads;		/* reads done so far: k */
+	struct kvm_stats stats;
+	const struct kvm_stats_desc *desc;
+	int io_bucket;
+	/* Its own exits as of its latest CPUID (the ucall after it not yet). */
+	uint64_t own[EXIT_BUCKETS];
+	uint64_t own_total;
 	int users;
 } reader;
 
@@ -66,7 +85,7 @@ static void *reader_run(void *arg)
 	return NULL;
 }
 
-/* Execute CPUID(@leaf, @ecx) in the reader guest; 0 or -1. */
+/* Execute CPUID(@leaf, @ecx) in the reader vCPU; 0 or -1. */
 static int reader_cpuid(uint32_t leaf, uint32_t ecx, uint32_t regs[4])
 {
 	struct ucall uc = { 0 };
@@ -80,62 +99,136 @@ static int reader_cpuid(uint32_t leaf, uint32_t ecx, uint32_t regs[4])
 		return -1;
 	if (uc.cmd != UCALL_SYNC)
 		return -1;
-	reader.reads++;
+	if (kvm_stats_read(&reader.stats, reader.desc, reader.own, EXIT_BUCKETS))
+		return -1;
+	reader.own[reader.io_bucket]--;
+	reader.own_total = 0;
+	for (i = 0; i < EXIT_BUCKETS; i++)
+		reader.own_total += reader.own[i];
 	for (i = 0; i < 4; i++)
 		regs[i] = (uint32_t)uc.args[i];
 	return 0;
 }
 
-struct cpuid_priv {
-	const struct leaf_order *order;
-	uint32_t code;
-	bool reason_is_cpuid, reason_is_io;
-	uint32_t last_reason, last_total;	/* raw EAX, for wrap-around */
-	uint64_t ext_reason, ext_total;
+/* Counter c of a reading: the plan's reasons, then (TOTAL) every exit. */
+#define TOTAL MAX_TARGET_REASONS
+
+/* An EAX exit count extended to 64 bits across wrap-around. */
+struct ext_count {
+	uint32_t last;
+	uint64_t value;
 };
 
-/* Read one exit-count leaf; the value less the reader's own exits up to it. */
-static int read_count(struct cpuid_priv *p, bool total, uint64_t *out)
-{
-	uint32_t regs[4];
-	uint32_t *last = total ? &p->last_total : &p->last_reason;
-	uint64_t *ext = total ? &p->ext_total : &p->ext_reason;
-	uint64_t k, own;
+struct cpuid_priv {
+	const struct leaf_order *order;
+	int n;					/* plan reasons read */
+	bool l2;				/* also the L2 leaves (a nested plan) */
+	uint32_t code[TOTAL + 1];
+	int bucket[TOTAL + 1];			/* the reader's own exits: -1 none */
+	struct ext_count all[TOTAL + 1], in_l2[TOTAL + 1];
+};
 
-	if (reader_cpuid(total ? p->order->total_exits : p->order->reason_exits,
-			 total ? 0 : p->code, regs))
+/* Read counter @c of @l2's level; the value less the reader's own exits up to it. */
+static int read_count(struct cpuid_priv *p, int c, bool l2, uint64_t *out)
+{
+	uint32_t leaf = (c == TOTAL ? p->order->total_exits : p->order->reason_exits) -
+			(l2 ? L2_LEAF_OFFSET : 0);
+	struct ext_count *e = l2 ? &p->in_l2[c] : &p->all[c];
+	uint32_t regs[4];
+	uint64_t own;
+
+	if (reader_cpuid(leaf, c == TOTAL ? 0 : p->code[c], regs))
 		return -1;
-	*ext += (uint32_t)(regs[0] - *last);
-	*last = regs[0];
-	k = reader.reads;
-	own = total ? k + (k - 1) : (p->reason_is_cpuid ? k : 0) + (p->reason_is_io ? k - 1 : 0);
-	*out = *ext - own;
+	e->value += (uint32_t)(regs[0] - e->last);
+	e->last = regs[0];
+	/* The reader never runs L2. */
+	own = l2 ? 0 : c == TOTAL ? reader.own_total :
+	      p->bucket[c] >= 0 ? reader.own[p->bucket[c]] : 0;
+	*out = e->value - own;
+	return 0;
+}
+
+/* One past the highest vCPU id of @vm: the test may have several vCPUs. */
+static uint32_t next_vcpu_id(struct kvm_vm *vm)
+{
+	struct kvm_vcpu *vcpu;
+	uint32_t id = 0;
+
+	list_for_each_entry(vcpu, &vm->vcpus, list)
+		if (vcpu->id >= id)
+			id = vcpu->id + 1;
+	return id;
+}
+
+static void reader_put(void)
+{
+	if (--reader.users == 0)
+		kvm_stats_close(&reader.stats);
+}
+
+/*
+ * The reader vCPU of @t's VM, added on first use; it stays in the VM (a vCPU
+ * cannot be taken out), its stats fd only while a source uses it.
+ */
+static int reader_get(const struct counter_target *t, char *why, size_t len)
+{
+	if (reader.users) {
+		reader.users++;
+		return 0;
+	}
+	if (reader.vm != t->vm) {
+		if (!kvm_check_cap(KVM_CAP_X86_EXIT_STATS_CPUID)) {
+			snprintf(why, len, "absent: this kernel has no KVM_CAP_X86_EXIT_STATS_CPUID "
+				 "(not built with kernel/patches)");
+			return -1;
+		}
+		if (__vm_enable_cap(t->vm, KVM_CAP_X86_EXIT_STATS_CPUID, 1)) {
+			snprintf(why, len, "KVM_ENABLE_CAP(KVM_CAP_X86_EXIT_STATS_CPUID) failed: %s",
+				 strerror(errno));
+			return -1;
+		}
+		reader.vm = t->vm;
+		reader.vcpu = vm_vcpu_add(t->vm, next_vcpu_id(t->vm), reader_guest);
+		reader.io_bucket = exit_bucket(t->vendor, t->vendor == VENDOR_SVM ? SVM_IO : VMX_IO);
+	}
+	if (kvm_stats_open_vcpu(&reader.stats, reader.vcpu->fd) ||
+	    !(reader.desc = kvm_stats_find(&reader.stats, "exits_by_reason")) ||
+	    reader.desc->size != EXIT_BUCKETS) {
+		snprintf(why, len, "absent: the reader vCPU has no exits_by_reason stat to take its own exits off");
+		kvm_stats_close(&reader.stats);
+		return -1;
+	}
+	reader.users = 1;
 	return 0;
 }
 
 static int cpuid_open(struct counter_source *src, const struct counter_target *t,
 		      const struct leaf_order *order, char *why, size_t len)
 {
+	const struct expect_plan *plan = t->plan_all ? t->plan_all : t->plan;
+	uint32_t regs[4], first, cpuid_code;
 	struct cpuid_priv *p;
-	uint32_t regs[4], first;
-	uint32_t cpuid_code;
+	uint64_t v;
+	int c;
 
 	if (t->vendor == VENDOR_OTHER) {
 		snprintf(why, len, "the leaves take VMX or SVM reason numbers and this KVM is neither");
 		return -1;
 	}
-	if (!reader.vm)
-		reader.vm = vm_create_with_one_vcpu(&reader.vcpu, reader_guest);
-	reader.users++;
+	if (reader_get(t, why, len))
+		return -1;
 
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		abort();
 	p->order = order;
-	p->code = t->vendor == VENDOR_SVM ? t->reason.svm : t->reason.vmx;
 	cpuid_code = t->vendor == VENDOR_SVM ? SVM_CPUID : VMX_CPUID;
-	p->reason_is_cpuid = p->code == cpuid_code;
-	p->reason_is_io = p->code == (t->vendor == VENDOR_SVM ? SVM_IO : VMX_IO);
+	for (c = 0; c < plan->n && c < 32; c++) {
+		p->code[c] = plan->r[c].code;
+		p->bucket[c] = p->code[c] == EXIT_NONE ? -1 : exit_bucket(t->vendor, p->code[c]);
+	}
+	p->n = c;
+	p->l2 = plan->nested;
 	src->priv = p;
 
 	/*
@@ -154,23 +247,27 @@ static int cpuid_open(struct counter_source *src, const struct counter_target *t
 		goto fail;
 	}
 	/* Start the extended counts from the current raw values. */
-	if (reader_cpuid(order->reason_exits, p->code, regs))
-		goto broken;
-	p->last_reason = regs[0];
-	p->ext_reason = regs[0];
-	if (reader_cpuid(order->total_exits, 0, regs))
-		goto broken;
-	p->last_total = regs[0];
-	p->ext_total = regs[0];
-	src->sees_reason = true;
+	for (c = 0; c <= TOTAL; c++) {
+		if (c == p->n)
+			c = TOTAL;
+		if (read_count(p, c, false, &v) || (p->l2 && read_count(p, c, true, &v)))
+			goto broken;
+		p->all[c].value = p->all[c].last;
+		p->in_l2[c].value = p->in_l2[c].last;
+		if (c < TOTAL)
+			src->sees |= 1u << c;
+	}
+	src->sees_reason = false;	/* the plan's reasons, by index */
 	src->sees_total = true;
+	src->all_vcpus = true;
+	src->piecewise = true;
 	return 0;
 broken:
-	snprintf(why, len, "the CPUID reader guest did not answer");
+	snprintf(why, len, "the CPUID reader vCPU did not answer");
 fail:
 	free(p);
 	src->priv = NULL;
-	reader.users--;
+	reader_put();
 	return -1;
 }
 
@@ -190,28 +287,35 @@ static int cpuid_read(struct counter_source *src, struct counter_reading *r,
 		      char *why, size_t len)
 {
 	struct cpuid_priv *p = src->priv;
+	int c;
 
-	if (read_count(p, false, &r->reason) || read_count(p, true, &r->total)) {
-		snprintf(why, len, "the CPUID reader guest did not answer");
-		return -1;
-	}
+	memset(r, 0, sizeof(*r));
+	for (c = 0; c < p->n; c++)
+		if (read_count(p, c, false, &r->each[c]) ||
+		    (p->l2 && read_count(p, c, true, &r->l2_each[c])))
+			goto fail;
+	if (read_count(p, TOTAL, false, &r->total) ||
+	    (p->l2 && read_count(p, TOTAL, true, &r->l2_total)))
+		goto fail;
+	r->has_l2 = p->l2;
 	return 0;
+fail:
+	snprintf(why, len, "the CPUID reader vCPU did not answer");
+	return -1;
 }
 
 static void cpuid_close(struct counter_source *src)
 {
+	if (!src->priv)
+		return;
 	free(src->priv);
 	src->priv = NULL;
-	if (reader.vm && --reader.users <= 0) {
-		kvm_vm_free(reader.vm);
-		reader.vm = NULL;
-		reader.users = 0;
-	}
+	reader_put();
 }
 
 const struct counter_source_ops counter_cpuid_a = {
 	.name = "cpuid-a",
-	.what = "patched kernel: CPUID leaves in order A (0x4FFFFFFF total, 0x4FFFFFFD per reason), global sums read from a reader guest",
+	.what = "patched kernel: CPUID leaves in order A (0x4FFFFFFF total, 0x4FFFFFFD per reason), the test VM's own exits, read by a reader vCPU of that VM in its own thread",
 	.open = cpuid_a_open,
 	.read = cpuid_read,
 	.close = cpuid_close,
@@ -219,7 +323,7 @@ const struct counter_source_ops counter_cpuid_a = {
 
 const struct counter_source_ops counter_cpuid_b = {
 	.name = "cpuid-b",
-	.what = "patched kernel: CPUID leaves in order B (0x4FFFFFFC total, 0x4FFFFFFE per reason), global sums read from a reader guest",
+	.what = "patched kernel: CPUID leaves in order B (0x4FFFFFFC total, 0x4FFFFFFE per reason), the test VM's own exits, read by a reader vCPU of that VM in its own thread",
 	.open = cpuid_b_open,
 	.read = cpuid_read,
 	.close = cpuid_close,

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * The patched kernel's per-vCPU debugfs table,
- * /sys/kernel/debug/kvm/<pid>-<vm fd>/vcpu<id>/exit_reasons:
+ * /sys/kernel/debug/kvm/<pid>-<vm fd>/vcpu<id>/exit_reasons (kernel/README.md):
  *   # vendor vmx|svm
- *   # reason name count cycles
- *   <reason> <NAME> <count> <cycles>     (reason decimal on VMX, 0x.. on SVM,
- *                                         '-' for FAILED_ENTRY and UNKNOWN)
+ *   # reason count cycles l2_count l2_cycles name
+ *   <reason> <count> <cycles> <l2_count> <l2_cycles> <NAME>
+ * reason decimal on VMX, 0x.. on SVM, '-' for the UNKNOWN bucket; count and
+ * cycles cover both levels, l2_* the exits taken while L2 ran. The only
+ * patched interface with per-reason cycles besides the CPUID leaves.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -67,19 +69,21 @@ static int debugfs_read(struct counter_source *src, struct counter_reading *r,
 		return -1;
 	row = exit_table_row(&tab, p->code);
 	r->reason = row ? row->count : 0;
+	r->l2_reason = row ? row->l2_count : 0;
 	r->has_cycles = true;
 	r->reason_cycles = row ? row->cycles : 0;
 	r->total = tab.total;
+	r->l2_total = tab.l2_total;
 	memset(r->buckets, 0, sizeof(r->buckets));
+	memset(r->l2_buckets, 0, sizeof(r->l2_buckets));
 	for (i = 0; i < tab.nrows; i++) {
-		const struct exit_table_row *row = &tab.rows[i];
-		int b = row->reason >= 0 ? exit_bucket(p->vendor, (uint32_t)row->reason) :
-			!strcmp(row->name, "FAILED_ENTRY") ? EXIT_BUCKET_FAILED : EXIT_BUCKET_UNKNOWN;
+		int b = exit_table_row_bucket(p->vendor, &tab.rows[i]);
 
-		if (b >= 0)
-			r->buckets[b] += row->count;
+		r->buckets[b] += tab.rows[i].count;
+		r->l2_buckets[b] += tab.rows[i].l2_count;
 	}
 	r->has_buckets = true;
+	r->has_l2 = true;
 	return 0;
 }
 

@@ -1,20 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The patched kernel's summaries in the kernel log (kernel/README.md,
- * "Interface 4"): with kvm.exit_stats_log_interval=N a vCPU logs
- *   kvm: exit_stats: pid P vcpu V total count C cycles Y
- *   kvm: exit_stats: pid P vcpu V reason <R> <NAME> count C cycles Y
- * every N of its exits, at most one summary a second over all vCPUs.
+ * The patched kernel's summaries in the kernel log (kernel/README.md, "Kernel
+ * log summaries"): writing kvm.exit_stats_log_ms asks every vCPU for a
+ * snapshot of its stats, which it takes before its next VM-entry, and a
+ * worker prints it, after a prefix, as the rows of the debugfs table:
+ *   kvm: exit_stats: pid P vcpu V total <count> <cycles> <l2_count> <l2_cycles>
+ *   kvm: exit_stats: pid P vcpu V <reason> <count> <cycles> <l2_count> <l2_cycles> <NAME>
+ *   kvm: exit_stats: pid P vcpu V end <rows>
  *
- * A summary shows the vCPU's counts at the exit that printed it, so this
- * source makes one at each reading: it waits out the rate limit, sets the
- * interval to 1, runs the guest through one do-nothing round (the "kick",
- * whose first exit prints), restores the interval and parses the newest
- * summary of this vCPU from /dev/kmsg. The kick's own exits are taken off,
- * found from the vCPU's exits_by_reason stat around it; that stat also
- * checks the printed line: at the printing exit the two must agree. The
- * waits and kicks make it slow (about a second per reading), so it counts
- * in the untimed window only.
+ * So at each reading this source writes the parameter while the vCPU is
+ * stopped, runs the guest through one do-nothing round (the "kick", whose
+ * first VM-entry takes the snapshot), restores the parameter and waits for
+ * the summary in /dev/kmsg. The snapshot holds the counts from before the
+ * kick, which the vCPU's exits_by_reason stat read then must equal exactly;
+ * the exits of earlier kicks are taken off. The kicks make it count in the
+ * untimed window only.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,27 +25,31 @@
 #include <unistd.h>
 
 #include "counters.h"
+#include "debugfs_table.h"
 #include "kvm_stats.h"
 
-#define INTERVAL_PARAM "/sys/module/kvm/parameters/exit_stats_log_interval"
+#define LOG_PARAM "/sys/module/kvm/parameters/exit_stats_log_ms"
 #define LOG_PREFIX "kvm: exit_stats: "
+/* While reading, the next periodic summary would come an hour later. */
+#define LOG_PERIOD_MS "3600000"
+#define SUMMARY_WAIT_MS 3000
 
 struct dmesg_priv {
 	int kmsg;
 	struct kvm_stats stats;
-	const struct kvm_stats_desc *desc;
+	const struct kvm_stats_desc *desc, *l2;
 	const struct counter_target *t;
 	enum vendor vendor;
 	int bucket;
 	int pid, vcpu_id;
-	char old_interval[32];
+	char old_period[32];
 	/* Exits of each bucket that the kicks added so far. */
-	uint64_t kicked[EXIT_BUCKETS];
+	uint64_t kicked[EXIT_BUCKETS], l2_kicked[EXIT_BUCKETS];
 };
 
 static int write_param(const char *val)
 {
-	int fd = open(INTERVAL_PARAM, O_WRONLY | O_CLOEXEC);
+	int fd = open(LOG_PARAM, O_WRONLY | O_CLOEXEC);
 	ssize_t n;
 
 	if (fd < 0)
@@ -55,49 +59,35 @@ static int write_param(const char *val)
 	return n == (ssize_t)strlen(val) ? 0 : -1;
 }
 
-/* One summary: the counts it printed, by bucket. */
-struct summary_rec {
-	bool complete;
-	uint64_t total;
-	uint64_t buckets[EXIT_BUCKETS];
+struct summary {
+	uint64_t total, l2_total;
+	uint64_t buckets[EXIT_BUCKETS], l2_buckets[EXIT_BUCKETS];
+	int rows;
 };
 
-/* "10 CPUID", "0x72 cpuid", "0x46 UD excp", "- FAILED_ENTRY", "- UNKNOWN". */
-static int label_bucket(enum vendor v, const char *label)
-{
-	char *end;
-	unsigned long long code;
-
-	if (!strncmp(label, "- ", 2))
-		return strstr(label, "FAILED_ENTRY") ? EXIT_BUCKET_FAILED : EXIT_BUCKET_UNKNOWN;
-	errno = 0;
-	code = strtoull(label, &end, 0);
-	if (errno || end == label || *end != ' ' || code > 0xffffffffULL)
-		return -1;
-	return exit_bucket(v, (uint32_t)code);
-}
+enum { SUMMARY_NONE, SUMMARY_PARTIAL, SUMMARY_DONE };
 
 /*
- * Parse the records of /dev/kmsg that are new since the last call into the
- * newest complete summary of this vCPU; 0 if one was found, 1 if none, -1
- * with @why on a malformed line.
+ * Fold the /dev/kmsg records that are new since the last call into @s, this
+ * vCPU's summary; returns SUMMARY_DONE once its end line came, -1 with @why
+ * on a malformed line.
  */
-static int read_summaries(struct dmesg_priv *p, struct summary_rec *out, char *why, size_t len)
+static int read_summary(struct dmesg_priv *p, struct summary *s, int state, char *why, size_t len)
 {
-	struct summary_rec cur = { 0 };
 	char rec[2048], head[64];
-	bool found = false, in = false;
 
 	snprintf(head, sizeof(head), LOG_PREFIX "pid %d vcpu %d ", p->pid, p->vcpu_id);
 	for (;;) {
 		ssize_t n = read(p->kmsg, rec, sizeof(rec) - 1);
-		unsigned long long count, cycles;
+		unsigned long long a, b, c, d;
+		struct exit_table_row row;
 		char *msg, *nl, *rest;
+		int rows, bucket;
 
 		if (n < 0 && errno == EPIPE)	/* records overwritten: go on */
 			continue;
 		if (n <= 0)
-			break;
+			return state;
 		rec[n] = 0;
 		msg = strchr(rec, ';');
 		if (!msg)
@@ -106,43 +96,36 @@ static int read_summaries(struct dmesg_priv *p, struct summary_rec *out, char *w
 		nl = strchr(msg, '\n');
 		if (nl)
 			*nl = 0;
-		if (strncmp(msg, head, strlen(head))) {
-			/* Another vCPU's or another subsystem's line ends nothing. */
-			continue;
-		}
+		if (strncmp(msg, head, strlen(head)))
+			continue;	/* another vCPU's or another subsystem's line */
 		rest = msg + strlen(head);
-		if (sscanf(rest, "total count %llu cycles %llu", &count, &cycles) == 2) {
-			if (in && cur.complete)
-				*out = cur, found = true;
-			memset(&cur, 0, sizeof(cur));
-			cur.total = count;
-			cur.complete = true;
-			in = true;
+		if (sscanf(rest, "total %llu %llu %llu %llu", &a, &b, &c, &d) == 4) {
+			memset(s, 0, sizeof(*s));
+			s->total = a;
+			s->l2_total = c;
+			state = SUMMARY_PARTIAL;
 			continue;
 		}
-		if (!strncmp(rest, "reason ", 7) && in) {
-			char *c = strstr(rest, " count ");
-			int b;
-
-			if (!c || sscanf(c, " count %llu cycles %llu", &count, &cycles) != 2) {
-				snprintf(why, len, "malformed kernel log line '%s'", msg);
+		if (state == SUMMARY_NONE)
+			continue;	/* the tail of a summary that began before */
+		if (sscanf(rest, "end %d", &rows) == 1) {
+			if (state != SUMMARY_PARTIAL || rows != s->rows) {
+				snprintf(why, len, "kernel log summary of pid %d vcpu %d ends after %d rows, "
+					 "says %d", p->pid, p->vcpu_id, s->rows, rows);
 				return -1;
 			}
-			*c = 0;
-			b = label_bucket(p->vendor, rest + 7);
-			if (b < 0) {
-				snprintf(why, len, "unknown reason '%s' in kernel log line", rest + 7);
-				return -1;
-			}
-			cur.buckets[b] += count;
+			state = SUMMARY_DONE;
 			continue;
 		}
-		snprintf(why, len, "malformed kernel log line '%s'", msg);
-		return -1;
+		if (exit_table_parse_row(rest, &row)) {
+			snprintf(why, len, "malformed kernel log line '%s'", msg);
+			return -1;
+		}
+		bucket = exit_table_row_bucket(p->vendor, &row);
+		s->buckets[bucket] += row.count;
+		s->l2_buckets[bucket] += row.l2_count;
+		s->rows++;
 	}
-	if (in && cur.complete)
-		*out = cur, found = true;
-	return found ? 0 : 1;
 }
 
 static void sleep_ms(long ms)
@@ -156,71 +139,69 @@ static void sleep_ms(long ms)
 static int dmesg_read(struct counter_source *src, struct counter_reading *r, char *why, size_t len)
 {
 	struct dmesg_priv *p = src->priv;
-	uint64_t before[EXIT_BUCKETS], after[EXIT_BUCKETS], total_before = 0;
-	struct summary_rec s;
-	int attempt, i, rc = 1, printed_at = -1;
+	uint64_t before[EXIT_BUCKETS], l2_before[EXIT_BUCKETS];
+	uint64_t after[EXIT_BUCKETS], l2_after[EXIT_BUCKETS];
+	struct summary s;
+	int i, waited, state, rc;
 
-	for (attempt = 0; attempt < 3 && rc == 1; attempt++) {
-		/* The rate limit allows one summary a second over all vCPUs. */
-		sleep_ms(1100);
-		read_summaries(p, &s, why, len);	/* drop what came before */
-		if (kvm_stats_read(&p->stats, p->desc, before, EXIT_BUCKETS)) {
-			snprintf(why, len, "reading exits_by_reason failed");
-			return -1;
-		}
-		if (write_param("1")) {
-			snprintf(why, len, "cannot set %s: %s", INTERVAL_PARAM, strerror(errno));
-			return -1;
-		}
-		rc = p->t->kick(p->t);
-		write_param(p->old_interval);
-		if (rc) {
-			snprintf(why, len, "the guest did not complete a kick round");
-			return -1;
-		}
-		if (kvm_stats_read(&p->stats, p->desc, after, EXIT_BUCKETS)) {
-			snprintf(why, len, "reading exits_by_reason failed");
-			return -1;
-		}
-		for (i = 0; i < EXIT_BUCKETS; i++)
-			p->kicked[i] += after[i] - before[i];
-		rc = read_summaries(p, &s, why, len);
-		if (rc < 0)
-			return -1;
+	read_summary(p, &s, SUMMARY_NONE, why, len);	/* drop what came before */
+	if (kvm_stats_read(&p->stats, p->desc, before, EXIT_BUCKETS) ||
+	    kvm_stats_read(&p->stats, p->l2, l2_before, EXIT_BUCKETS)) {
+		snprintf(why, len, "reading exits_by_reason failed");
+		return -1;
 	}
+	if (write_param(LOG_PERIOD_MS)) {
+		snprintf(why, len, "cannot set %s: %s", LOG_PARAM, strerror(errno));
+		return -1;
+	}
+	rc = p->t->kick(p->t);
+	write_param(p->old_period);
 	if (rc) {
-		snprintf(why, len, "no exit_stats summary of pid %d vcpu %d appeared in the kernel log "
-			 "(another vCPU may have taken the one-a-second rate limit, or the kernel lacks "
-			 "interface 4)", p->pid, p->vcpu_id);
+		snprintf(why, len, "the guest did not complete a kick round");
 		return -1;
 	}
-	/* The printing exit is the one bucket that grew by one since 'before'. */
+	if (kvm_stats_read(&p->stats, p->desc, after, EXIT_BUCKETS) ||
+	    kvm_stats_read(&p->stats, p->l2, l2_after, EXIT_BUCKETS)) {
+		snprintf(why, len, "reading exits_by_reason failed");
+		return -1;
+	}
+	state = SUMMARY_NONE;
+	for (waited = 0; state != SUMMARY_DONE; waited += 10) {
+		state = read_summary(p, &s, state, why, len);
+		if (state < 0)
+			return -1;
+		if (state != SUMMARY_DONE && waited >= SUMMARY_WAIT_MS) {
+			snprintf(why, len, "no complete exit_stats summary of pid %d vcpu %d in the kernel log "
+				 "within %d ms of writing %s", p->pid, p->vcpu_id, SUMMARY_WAIT_MS, LOG_PARAM);
+			return -1;
+		}
+		if (state != SUMMARY_DONE)
+			sleep_ms(10);
+	}
+	/* The snapshot was taken before the kick's first entry: it is 'before'. */
 	for (i = 0; i < EXIT_BUCKETS; i++) {
-		total_before += before[i];
-		if (s.buckets[i] == before[i] + 1 && printed_at < 0)
-			printed_at = i;
-		else if (s.buckets[i] != before[i])
-			printed_at = -2;
+		if (s.buckets[i] != before[i] || s.l2_buckets[i] != l2_before[i]) {
+			snprintf(why, len, "the kernel log summary does not match exits_by_reason before the kick "
+				 "(bucket 0x%x: %llu and %llu in L2 logged, %llu and %llu counted)", i,
+				 (unsigned long long)s.buckets[i], (unsigned long long)s.l2_buckets[i],
+				 (unsigned long long)before[i], (unsigned long long)l2_before[i]);
+			return -1;
+		}
 	}
-	if (printed_at < 0 || s.total != total_before + 1) {
-		snprintf(why, len, "the kernel log summary (total %llu) does not match exits_by_reason "
-			 "at the exit that printed it (total %llu before it)",
-			 (unsigned long long)s.total, (unsigned long long)total_before);
-		return -1;
-	}
-	/*
-	 * Counts at the print, less every kick exit up to it: all of the
-	 * earlier kicks' and this kick's printing exit.
-	 */
 	r->total = s.total;
+	r->l2_total = s.l2_total;
 	for (i = 0; i < EXIT_BUCKETS; i++) {
-		uint64_t kicked = p->kicked[i] - (after[i] - before[i]) + (i == printed_at);
-
-		r->buckets[i] = s.buckets[i] - kicked;
-		r->total -= kicked;
+		r->buckets[i] = s.buckets[i] - p->kicked[i];
+		r->l2_buckets[i] = s.l2_buckets[i] - p->l2_kicked[i];
+		r->total -= p->kicked[i];
+		r->l2_total -= p->l2_kicked[i];
+		p->kicked[i] += after[i] - before[i];
+		p->l2_kicked[i] += l2_after[i] - l2_before[i];
 	}
 	r->has_buckets = true;
+	r->has_l2 = true;
 	r->reason = r->buckets[p->bucket];
+	r->l2_reason = r->l2_buckets[p->bucket];
 	return 0;
 }
 
@@ -238,27 +219,28 @@ static int dmesg_open(struct counter_source *src, const struct counter_target *t
 		snprintf(why, len, "the runner cannot kick the guest");
 		return -1;
 	}
-	f = fopen(INTERVAL_PARAM, "r");
+	f = fopen(LOG_PARAM, "r");
 	if (!f) {
-		snprintf(why, len, "absent: this kernel has no kvm.exit_stats_log_interval "
+		snprintf(why, len, "absent: this kernel has no kvm.exit_stats_log_ms "
 			 "(not built with kernel/patches)");
 		return -1;
 	}
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		abort();
-	if (!fgets(p->old_interval, sizeof(p->old_interval), f))
-		snprintf(p->old_interval, sizeof(p->old_interval), "0");
+	p->kmsg = -1;
+	if (!fgets(p->old_period, sizeof(p->old_period), f))
+		snprintf(p->old_period, sizeof(p->old_period), "0");
 	fclose(f);
-	p->old_interval[strcspn(p->old_interval, "\n")] = 0;
-	if (access(INTERVAL_PARAM, W_OK)) {
-		snprintf(why, len, "cannot write %s: run as root", INTERVAL_PARAM);
+	p->old_period[strcspn(p->old_period, "\n")] = 0;
+	if (access(LOG_PARAM, W_OK)) {
+		snprintf(why, len, "cannot write %s: run as root", LOG_PARAM);
 		goto fail;
 	}
 	if (kvm_stats_open_vcpu(&p->stats, t->vcpu->fd) ||
-	    !(p->desc = kvm_stats_find(&p->stats, "exits_by_reason")) ||
-	    p->desc->size != EXIT_BUCKETS) {
-		snprintf(why, len, "needs the exits_by_reason vCPU stat to account for its own kicks");
+	    !(p->desc = kvm_stats_find(&p->stats, "exits_by_reason")) || p->desc->size != EXIT_BUCKETS ||
+	    !(p->l2 = kvm_stats_find(&p->stats, "l2_exits_by_reason")) || p->l2->size != EXIT_BUCKETS) {
+		snprintf(why, len, "needs the exits_by_reason and l2_exits_by_reason vCPU stats to check the summaries");
 		goto fail;
 	}
 	p->kmsg = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
@@ -276,10 +258,9 @@ static int dmesg_open(struct counter_source *src, const struct counter_target *t
 	src->sees_total = true;
 	return 0;
 fail:
-	if (p->kmsg > 0)
+	if (p->kmsg >= 0)
 		close(p->kmsg);
-	if (p->stats.desc)
-		kvm_stats_close(&p->stats);
+	kvm_stats_close(&p->stats);
 	free(p);
 	return -1;
 }
@@ -297,14 +278,17 @@ static void dmesg_close(struct counter_source *src)
 }
 
 /* Nothing to switch: it is slow, not perturbing, so it reads in its own window. */
-static void dmesg_set_active(struct counter_source *src __attribute__((unused)),
-			     bool on __attribute__((unused)))
+static int dmesg_set_active(struct counter_source *src __attribute__((unused)),
+			    bool on __attribute__((unused)),
+			    char *why __attribute__((unused)),
+			    size_t len __attribute__((unused)))
 {
+	return 0;
 }
 
 const struct counter_source_ops counter_dmesg = {
 	.name = "dmesg",
-	.what = "patched kernel: exit_stats summaries in the kernel log, forced at each reading",
+	.what = "patched kernel: exit_stats summaries in the kernel log, asked for at each reading",
 	.open = dmesg_open,
 	.read = dmesg_read,
 	.close = dmesg_close,

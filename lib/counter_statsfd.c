@@ -28,7 +28,10 @@ static const struct {
 
 struct statsfd_priv {
 	struct kvm_stats stats;
-	const struct kvm_stats_desc *reason, *total;
+	const struct kvm_stats_desc *total;
+	/* The stat of each plan reason that has one (NULL: none). */
+	const struct kvm_stats_desc *each[MAX_TARGET_REASONS];
+	int n, primary;
 };
 
 static int statsfd_open(struct counter_source *src, const struct counter_target *t,
@@ -36,6 +39,7 @@ static int statsfd_open(struct counter_source *src, const struct counter_target 
 {
 	struct statsfd_priv *p = calloc(1, sizeof(*p));
 	size_t i;
+	int k;
 
 	if (!p || kvm_stats_open_vcpu(&p->stats, t->vcpu->fd)) {
 		snprintf(why, len, "KVM_GET_STATS_FD on the vCPU failed");
@@ -44,16 +48,25 @@ static int statsfd_open(struct counter_source *src, const struct counter_target 
 	}
 	src->priv = p;
 	p->total = kvm_stats_find(&p->stats, "exits");
-	for (i = 0; i < sizeof(reason_stats) / sizeof(reason_stats[0]); i++) {
-		if (reason_stats[i].reason.vmx != t->reason.vmx ||
-		    reason_stats[i].reason.svm != t->reason.svm)
-			continue;
-		if (reason_stats[i].vendor_code && t->vendor == VENDOR_OTHER)
-			break;
-		p->reason = kvm_stats_find(&p->stats, reason_stats[i].stat);
+	p->n = t->plan->n;
+	p->primary = t->plan->primary;
+	for (k = 0; k < t->plan->n && k < 32; k++) {
+		struct exit_reason_id id = t->plan->r[k].id;
+
+		for (i = 0; i < sizeof(reason_stats) / sizeof(reason_stats[0]); i++) {
+			if (reason_stats[i].reason.vmx != id.vmx || reason_stats[i].reason.svm != id.svm)
+				continue;
+			if (reason_stats[i].vendor_code && t->vendor == VENDOR_OTHER)
+				break;
+			p->each[k] = kvm_stats_find(&p->stats, reason_stats[i].stat);
+		}
+		if (p->each[k])
+			src->sees |= 1u << k;
 	}
 	src->sees_total = p->total != NULL;
-	src->sees_reason = p->reason != NULL;
+	src->sees_reason = p->primary >= 0 && p->each[p->primary];
+	/* An L2 exit KVM reflects into L1 bumps none of these. */
+	src->l0_handled = true;
 	return 0;
 }
 
@@ -61,14 +74,20 @@ static int statsfd_read(struct counter_source *src, struct counter_reading *r,
 			char *why, size_t len)
 {
 	struct statsfd_priv *p = src->priv;
+	int k;
 
 	memset(r, 0, sizeof(*r));
-	if ((p->total && kvm_stats_read(&p->stats, p->total, &r->total, 1)) ||
-	    (p->reason && kvm_stats_read(&p->stats, p->reason, &r->reason, 1))) {
-		snprintf(why, len, "reading the vCPU stats fd failed");
-		return -1;
-	}
+	if (p->total && kvm_stats_read(&p->stats, p->total, &r->total, 1))
+		goto fail;
+	for (k = 0; k < p->n; k++)
+		if (p->each[k] && kvm_stats_read(&p->stats, p->each[k], &r->each[k], 1))
+			goto fail;
+	if (p->primary >= 0)
+		r->reason = r->each[p->primary];
 	return 0;
+fail:
+	snprintf(why, len, "reading the vCPU stats fd failed");
+	return -1;
 }
 
 static void statsfd_close(struct counter_source *src)

@@ -112,6 +112,7 @@ int counters_open(struct counter_set *cs, const char *list,
 
 	memset(cs, 0, sizeof(*cs));
 	cs->tolerance = tolerance;
+	cs->target = t;
 	if (list && counters_validate(list, err, len))
 		return -1;
 	for (i = 0; counter_sources[i]; i++) {
@@ -122,6 +123,7 @@ int counters_open(struct counter_set *cs, const char *list,
 		s = &cs->src[cs->n++];
 		s->ops = counter_sources[i];
 		s->verdict = VERDICT_EXACT;
+		s->other_verdict = VERDICT_EXACT;
 		if (s->ops->open(s, t, s->why, sizeof(s->why))) {
 			if (list) {
 				snprintf(err, len, "counter source '%s' cannot be used: %s",
@@ -160,31 +162,222 @@ void counters_begin(struct counter_set *cs, bool perturbing)
 
 		if (!in_pass(s, perturbing))
 			continue;
-		if (s->ops->read(s, &s->before, s->why, sizeof(s->why)))
+		if (s->ops->read(s, &s->before, s->why, sizeof(s->why)) ||
+		    (s->ops->set_active && s->ops->set_active(s, true, s->why, sizeof(s->why))))
 			s->usable = false;
-		else if (s->ops->set_active)
-			s->ops->set_active(s, true);
+		/* Its readings count L2's exits apart: it sees the levels (not reflections). */
+		else if (s->before.has_l2)
+			s->sees_levels = true;
 	}
 }
 
-void counters_end(struct counter_set *cs, bool perturbing, uint64_t expected)
+/* The plan a source is judged against: all vCPUs' for a host-wide source. */
+const struct expect_plan *counters_plan(const struct counter_set *cs,
+					const struct counter_source *s)
+{
+	const struct counter_target *t = cs->target;
+
+	return s->all_vcpus && t->plan_all ? t->plan_all : t->plan;
+}
+
+/*
+ * Nested plans: can @s count plan entry @i at its level? A source that
+ * tells L1's exits from L2's counts those entries (and the reflected ones
+ * if it sees reflections), not their sums; one that counts hardware exits
+ * without levels counts a reason expected at one level only as that
+ * entry, and a reason of both levels as its EXIT_L1_L2 sum; one that
+ * counts what KVM handled itself is judged on L1's own reasons alone.
+ */
+static bool level_visible(const struct counter_source *s, const struct expect_plan *p, int i)
+{
+	const struct expect_reason *r = &p->r[i];
+
+	if (!p->nested)
+		return true;
+	if (r->level == EXIT_L2_REFLECTED)
+		return s->sees_levels && s->sees_reflected;
+	if (s->sees_levels)
+		return r->level != EXIT_L1_L2;
+	if (s->l0_handled)
+		return r->level == EXIT_L1 && !r->shared;
+	return r->level == EXIT_L1_L2 || !r->shared;
+}
+
+/* Of @all exits of both levels, @in_l2 in L2: those of L1, of L2 or all. */
+static uint64_t level_delta(uint64_t all, uint64_t in_l2, bool l1, bool l2)
+{
+	return l1 ? all - in_l2 : l2 ? in_l2 : all;
+}
+
+/* Exits of plan reason @i between two readings; false when not seen. */
+static bool delta_of(const struct counter_source *s, const struct expect_plan *p, int i,
+		     const struct counter_reading *a, const struct counter_reading *b,
+		     uint64_t *out)
+{
+	/*
+	 * A reading with an L2 part (the patched kernel's) counts both levels
+	 * in its counts and L2's apart: an L2 entry reads that part, an L1
+	 * entry the rest.
+	 */
+	bool split = p->nested && a->has_l2 && b->has_l2;
+	bool l1 = split && p->r[i].level == EXIT_L1, l2 = split && p->r[i].level == EXIT_L2;
+
+	if (!level_visible(s, p, i))
+		return false;
+	if (b->has_buckets && a->has_buckets && p->r[i].code != EXIT_NONE) {
+		int k = exit_bucket(p->vendor, p->r[i].code);
+
+		if (k >= 0) {
+			*out = level_delta(b->buckets[k] - a->buckets[k],
+					   b->l2_buckets[k] - a->l2_buckets[k], l1, l2);
+			return true;
+		}
+	}
+	if (i < 32 && s->sees & (1u << i)) {
+		*out = level_delta(b->each[i] - a->each[i], b->l2_each[i] - a->l2_each[i], l1, l2);
+		return true;
+	}
+	if (i == p->primary && s->sees_reason) {
+		*out = level_delta(b->reason - a->reason, b->l2_reason - a->l2_reason, l1, l2);
+		return true;
+	}
+	return false;
+}
+
+bool counters_sees(const struct counter_set *cs, const struct counter_source *s, int i)
+{
+	const struct expect_plan *p = counters_plan(cs, s);
+
+	return level_visible(s, p, i) &&
+	       ((s->has_buckets && p->r[i].code != EXIT_NONE) ||
+		(i < 32 && s->sees & (1u << i)) || (i == p->primary && s->sees_reason));
+}
+
+/* Judge one window of @s; @iterations of the loop ran. */
+static void judge_window(struct counter_set *cs, struct counter_source *s, bool perturbing,
+			 uint64_t iterations, const uint64_t *events,
+			 const struct counter_reading *now)
+{
+	const struct expect_plan *p = counters_plan(cs, s);
+	uint64_t cnt[MAX_TARGET_REASONS], host = 0, sum = 0, total = now->total - s->before.total;
+	bool seen[MAX_TARGET_REASONS], host_known = true, all = true;
+	int i, k;
+
+	for (i = 0; i < p->n; i++) {
+		seen[i] = delta_of(s, p, i, &s->before, now, &cnt[i]);
+		/* Each exit once: reflections are not exits, levels or sums as seen. */
+		if (p->r[i].level == EXIT_L2_REFLECTED || !level_visible(s, p, i))
+			continue;
+		if (p->r[i].host) {
+			if (seen[i])
+				host += cnt[i];
+			else
+				host_known = false;
+		}
+		if (seen[i])
+			sum += cnt[i];
+		else
+			all = false;
+	}
+	s->judges_other = all && s->sees_total && !s->piecewise;
+	if (s->piecewise)
+		host_known = false;
+	for (i = 0; i < p->n; i++) {
+		const struct expect_reason *r = &p->r[i];
+		int64_t want;
+
+		if (!seen[i])
+			continue;
+		s->r_counted[i] += cnt[i];
+		if (perturbing)
+			s->xcheck_each[i] = cnt[i];
+		if (r->host || r->timing)
+			continue;
+		if (r->per_host_exit && !host_known) {
+			/*
+			 * Its expectation needs the host's exits, which this source
+			 * does not see as one snapshot: not judged by it.
+			 */
+			s->r_verdict[i] = VERDICT_UNVERIFIED;
+			continue;
+		}
+		want = (int64_t)(r->per_iteration * iterations + r->per_window) +
+		       r->per_host_exit * (int64_t)host;
+		for (k = 0; events && k < MAX_EVENTS; k++)
+			want += r->per_event[k] * (int64_t)events[k];
+		if (want < 0)
+			want = 0;
+		s->r_expected[i] += (uint64_t)want;
+		s->r_verdict[i] = verdict_worse(s->r_verdict[i],
+						judge((uint64_t)want, cnt[i], cs->tolerance));
+		s->verdict = verdict_worse(s->verdict, s->r_verdict[i]);
+	}
+	if (s->judges_other) {
+		uint64_t other = total >= sum ? total - sum : 0;
+
+		s->other += other;
+		if (perturbing)
+			s->xcheck_other = other;
+		if (other || total < sum)
+			s->other_verdict = VERDICT_MISMATCH;
+		s->verdict = verdict_worse(s->verdict, s->other_verdict);
+	}
+	/* The legacy pair: the test's reason, or the exits of no reason. */
+	if (p->primary >= 0 && seen[p->primary]) {
+		s->expected = s->r_expected[p->primary];
+		s->counted = s->r_counted[p->primary];
+	} else if (p->primary < 0 && s->judges_other) {
+		s->expected = 0;
+		s->counted = s->other;
+	}
+}
+
+void counters_end(struct counter_set *cs, bool perturbing, uint64_t iterations)
+{
+	counters_end_events(cs, perturbing, iterations, NULL);
+}
+
+/* The plan's own expectation of the test's reason in a timed window. */
+static void plan_window(struct counter_set *cs, uint64_t iterations)
+{
+	const struct expect_plan *p = cs->target ? cs->target->plan : NULL;
+	const struct expect_reason *r;
+	bool plain;
+	int k;
+
+	if (!p || p->primary < 0)
+		return;
+	r = &p->r[p->primary];
+	plain = !r->host && !r->timing && !r->per_host_exit;
+	for (k = 0; k < MAX_EVENTS; k++)
+		plain = plain && !r->per_event[k];
+	if (!plain)
+		return;
+	cs->plan_expected += r->per_iteration * iterations + r->per_window;
+	cs->plan_expected_known = true;
+}
+
+void counters_end_events(struct counter_set *cs, bool perturbing, uint64_t iterations,
+			 const uint64_t *events)
 {
 	int i;
 
+	if (!perturbing)
+		plan_window(cs, iterations);
 	for (i = 0; i < cs->n; i++) {
 		struct counter_source *s = &cs->src[i];
-		struct counter_reading now;
-		uint64_t counted, total;
+		const struct expect_plan *p = counters_plan(cs, s);
+		struct counter_reading now = { 0 };
+		uint64_t total, expected = 0;
+		int k;
 
 		if (!in_pass(s, perturbing))
 			continue;
-		if (s->ops->set_active)
-			s->ops->set_active(s, false);
-		if (s->ops->read(s, &now, s->why, sizeof(s->why))) {
+		if ((s->ops->set_active && s->ops->set_active(s, false, s->why, sizeof(s->why))) ||
+		    s->ops->read(s, &now, s->why, sizeof(s->why))) {
 			s->usable = false;
 			continue;
 		}
-		counted = now.reason - s->before.reason;
 		total = now.total - s->before.total;
 		if (now.has_cycles && s->before.has_cycles) {
 			s->cycles += now.reason_cycles - s->before.reason_cycles;
@@ -197,6 +390,18 @@ void counters_end(struct counter_set *cs, bool perturbing, uint64_t expected)
 				s->by_bucket[b] += now.buckets[b] - s->before.buckets[b];
 			s->has_buckets = true;
 		}
+		if (now.has_l2 && s->before.has_l2) {
+			int b;
+
+			s->l2_counted += now.l2_reason - s->before.l2_reason;
+			s->l2_total += now.l2_total - s->before.l2_total;
+			for (b = 0; b < EXIT_BUCKETS; b++)
+				s->l2_by_bucket[b] += now.l2_buckets[b] - s->before.l2_buckets[b];
+			s->has_l2 = true;
+		}
+		for (k = 0; k < p->n; k++)
+			if (!p->r[k].host && !p->r[k].timing)
+				expected += p->r[k].per_iteration * iterations + p->r[k].per_window;
 		/*
 		 * Every window ends with at least one exit (the ucall, or the
 		 * exits of a host-timed loop): a total that did not move means
@@ -209,17 +414,17 @@ void counters_end(struct counter_set *cs, bool perturbing, uint64_t expected)
 			s->usable = false;
 			continue;
 		}
+		judge_window(cs, s, perturbing, iterations,
+			     s->all_vcpus && cs->events_all ? cs->events_all : events, &now);
 		if (perturbing) {
-			s->xcheck = s->sees_reason;
-			s->xcheck_counted = counted;
-			cs->xcheck_expected = expected;
+			s->xcheck = true;
+			s->xcheck_counted = p->primary >= 0 ? s->xcheck_each[p->primary] : s->xcheck_other;
+			cs->xcheck_expected = p->primary >= 0 ?
+				p->r[p->primary].per_iteration * iterations + p->r[p->primary].per_window :
+				expected;
 		}
 		s->windows++;
-		s->expected += expected;
-		s->counted += counted;
 		s->total += total;
-		if (s->sees_reason)
-			s->verdict = verdict_worse(s->verdict, judge(expected, counted, cs->tolerance));
 	}
 }
 
@@ -232,13 +437,38 @@ void counters_close(struct counter_set *cs)
 			cs->src[i].ops->close(&cs->src[i]);
 }
 
-const struct counter_source *counters_primary(const struct counter_set *cs)
+/* Did @s judge anything: a reason of the plan, or the exits of no reason? */
+bool counters_judged(const struct counter_set *cs, const struct counter_source *s)
 {
+	const struct expect_plan *p = counters_plan(cs, s);
 	int i;
 
-	for (i = 0; i < cs->n; i++)
-		if (cs->src[i].usable && cs->src[i].sees_reason && cs->src[i].windows)
-			return &cs->src[i];
+	if (!s->usable || !s->windows)
+		return false;
+	if (s->judges_other)
+		return true;
+	for (i = 0; i < p->n; i++)
+		if (!p->r[i].host && !p->r[i].timing && counters_sees(cs, s, i))
+			return true;
+	return false;
+}
+
+const struct counter_source *counters_primary(const struct counter_set *cs)
+{
+	const struct expect_plan *p = cs->target ? cs->target->plan : NULL;
+	int i;
+
+	if (!p)
+		return NULL;
+	/* The first that judges the test's reason (or, with none, every exit). */
+	for (i = 0; i < cs->n; i++) {
+		const struct counter_source *s = &cs->src[i];
+
+		if (!s->usable || !s->windows)
+			continue;
+		if (p->primary >= 0 ? counters_sees(cs, s, p->primary) : s->judges_other)
+			return s;
+	}
 	return NULL;
 }
 
@@ -248,11 +478,11 @@ enum verdict counters_verdict(const struct counter_set *cs)
 	bool any = false;
 	int i;
 
-	/* Every source that sees the reason must agree; the worst verdict stands. */
+	/* Every source that judged something must agree; the worst verdict stands. */
 	for (i = 0; i < cs->n; i++) {
 		const struct counter_source *s = &cs->src[i];
 
-		if (!s->usable || !s->sees_reason || !s->windows)
+		if (!counters_judged(cs, s))
 			continue;
 		v = any ? verdict_worse(v, s->verdict) : s->verdict;
 		any = true;
@@ -262,19 +492,36 @@ enum verdict counters_verdict(const struct counter_set *cs)
 
 int counters_cross_check(const struct counter_set *cs, bool *agree)
 {
-	const struct counter_source *first = NULL;
-	int i, n = 0;
+	const struct expect_plan *p = cs->target ? cs->target->plan : NULL;
+	int i, k, n = 0;
 
 	*agree = true;
-	for (i = 0; cs->xcheck_expected && i < cs->n; i++) {
-		const struct counter_source *s = &cs->src[i];
+	if (!p)
+		return 0;
+	for (i = 0; i < cs->n; i++)
+		n += cs->src[i].usable && cs->src[i].xcheck;
+	/* Reason by reason, every two sources that counted it must agree. */
+	for (k = -1; k < p->n; k++) {
+		const struct counter_source *first = NULL;
 
-		if (!s->usable || !s->xcheck)
-			continue;
-		if (first && s->xcheck_counted != first->xcheck_counted)
-			*agree = false;
-		first = first ? first : s;
-		n++;
+		for (i = 0; i < cs->n; i++) {
+			const struct counter_source *s = &cs->src[i];
+			uint64_t c;
+
+			if (!s->usable || !s->xcheck)
+				continue;
+			if (k < 0 && !s->judges_other)
+				continue;
+			if (k >= 0 && !counters_sees(cs, s, k))
+				continue;
+			/* A piecewise reading's host count includes its reader's. */
+			if (k >= 0 && p->r[k].host && s->piecewise)
+				continue;
+			c = k < 0 ? s->xcheck_other : s->xcheck_each[k];
+			if (first && c != (k < 0 ? first->xcheck_other : first->xcheck_each[k]))
+				*agree = false;
+			first = first ? first : s;
+		}
 	}
 	return n;
 }

@@ -108,20 +108,23 @@ enum vendor detect_vendor(void)
 	return VENDOR_OTHER;
 }
 
+/* SVM buckets above the low codes: 11 for 0x400-0x40A, 4 for -4 to -1. */
+#define SVM_HIGH_BUCKET		0xF0
+#define SVM_NR_HIGH		11
+#define SVM_NR_ERR		4
+
 int exit_bucket(enum vendor v, uint32_t code)
 {
 	switch (v) {
 	case VENDOR_VMX:
-		if (code & VMX_EXIT_REASONS_FAILED_VMENTRY)
-			return EXIT_BUCKET_FAILED;
-		return (code & 0xffff) < EXIT_BUCKET_FAILED ? (int)(code & 0xffff) : EXIT_BUCKET_UNKNOWN;
+		return (code & 0xffff) < EXIT_BUCKET_UNKNOWN ? (int)(code & 0xffff) : EXIT_BUCKET_UNKNOWN;
 	case VENDOR_SVM:
-		if (code == (uint32_t)SVM_EXIT_ERR)
-			return EXIT_BUCKET_FAILED;
-		if (code < 0xF0)
+		if (code < SVM_HIGH_BUCKET)
 			return (int)code;
-		if (code >= 0x400 && code < 0x400 + EXIT_BUCKET_FAILED - 0xF0)
-			return 0xF0 + (int)(code - 0x400);
+		if (code - 0x400 < SVM_NR_HIGH)
+			return SVM_HIGH_BUCKET + (int)(code - 0x400);
+		if (code >= (uint32_t)-SVM_NR_ERR)
+			return EXIT_BUCKET_UNKNOWN + (int32_t)code;
 		return EXIT_BUCKET_UNKNOWN;
 	default:
 		return -1;
@@ -130,10 +133,12 @@ int exit_bucket(enum vendor v, uint32_t code)
 
 int64_t exit_bucket_code(enum vendor v, int bucket)
 {
-	if (bucket < 0 || bucket >= EXIT_BUCKET_FAILED || v == VENDOR_OTHER)
+	if (bucket < 0 || bucket >= EXIT_BUCKET_UNKNOWN || v == VENDOR_OTHER)
 		return -1;
-	if (v == VENDOR_SVM && bucket >= 0xF0)
-		return 0x400 + (bucket - 0xF0);
+	if (v == VENDOR_SVM && bucket >= SVM_HIGH_BUCKET + SVM_NR_HIGH)
+		return (uint32_t)(bucket - EXIT_BUCKET_UNKNOWN);
+	if (v == VENDOR_SVM && bucket >= SVM_HIGH_BUCKET)
+		return 0x400 + (bucket - SVM_HIGH_BUCKET);
 	return bucket;
 }
 
@@ -142,8 +147,6 @@ const char *exit_bucket_name(enum vendor v, int bucket, char *buf, size_t len)
 	int64_t code = exit_bucket_code(v, bucket);
 	const char *name;
 
-	if (bucket == EXIT_BUCKET_FAILED)
-		return "FAILED_ENTRY";
 	if (code < 0)
 		return "UNKNOWN";
 	name = v == VENDOR_SVM ? svm_reason_name((uint32_t)code) : vmx_reason_name((uint32_t)code);

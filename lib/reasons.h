@@ -20,18 +20,19 @@ const char *vendor_name(enum vendor v);
 int vendor_from_name(const char *s, enum vendor *v);	/* 0 on success */
 
 /*
- * Index of a hardware exit reason in the patched kernel's per-reason arrays
- * (kernel/README.md): VMX basic reasons below 0xFE index themselves; SVM
- * codes below 0xF0 index themselves, 0x400-0x40D go to 0xF0 + (code - 0x400);
- * failed entries to 0xFE; anything else to 0xFF. -1 for VENDOR_OTHER.
+ * Index of a hardware exit reason in the patched kernel's per-reason stats
+ * (kernel/README.md, "Buckets"): the VMX basic reason (bits 15:0, so a failed
+ * VM-entry counts by its basic reason 33, 34 or 41) when below 0xFF; SVM
+ * codes below 0xF0 index themselves, 0x400-0x40A go to 0xF0 + (code - 0x400),
+ * the error codes -1 to -4 to 0xFE down to 0xFB; anything else to 0xFF.
+ * -1 for VENDOR_OTHER.
  */
 #define EXIT_BUCKETS		256
-#define EXIT_BUCKET_FAILED	0xFE
 #define EXIT_BUCKET_UNKNOWN	0xFF
 int exit_bucket(enum vendor v, uint32_t code);
-/* The hardware code a bucket stands for; -1 for FAILED/UNKNOWN or OTHER. */
+/* The hardware code a bucket stands for; -1 for UNKNOWN or OTHER. */
 int64_t exit_bucket_code(enum vendor v, int bucket);
-/* The kernel's name for a bucket's reason, e.g. "CPUID", "npf", "FAILED_ENTRY". */
+/* The kernel's name for a bucket's reason, e.g. "CPUID", "npf", "UNKNOWN". */
 const char *exit_bucket_name(enum vendor v, int bucket, char *buf, size_t len);
 
 /*

@@ -130,6 +130,8 @@ void sysinfo_write(struct json *j, unsigned long tsc_khz)
 	size_t i;
 
 	uname(&u);
+	/* Which host ran: a fleet's runs are told apart by it (./history). */
+	json_kv_string(j, "hostname", u.nodename);
 	json_kv_string(j, "kernel", u.release);
 	json_kv_string(j, "kernel_version", u.version);
 	json_kv_string(j, "machine", u.machine);

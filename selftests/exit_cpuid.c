@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* CPUID exits unconditionally on VMX and is intercepted by KVM on SVM. */
+#include "exit_codes.h"
 #include "exitbench.h"
 #include "guest.h"
 
@@ -19,7 +20,10 @@ EXIT_TEST(
 	.name = "cpuid",
 	.kut_name = "cpuid",
 	.summary = "CPUID leaf 0 in a loop; baseline: the same loop with NOP",
-	.reason = { .vmx = 10, .svm = 0x72 },
+	.expect = {
+		{ .reason = { EXIT_REASON_CPUID, SVM_EXIT_CPUID }, .per_iteration = 1, .why = "CPUID: exits unconditionally on VMX, intercepted by KVM on SVM" },
+	},
 	.guest_loop = guest_loop,
+	.max_vcpus = MAX_VCPUS,
 	.guest_baseline = guest_baseline,
 );

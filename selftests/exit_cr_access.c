@@ -8,6 +8,7 @@
  */
 #include "processor.h"
 
+#include "exit_codes.h"
 #include "exitbench.h"
 #include "guest.h"
 
@@ -31,9 +32,12 @@ static const char *unsupported(void)
 EXIT_TEST(
 	.name = "cr_access",
 	.summary = "MOV to CR4 setting then clearing MCE (2 exits per iteration); baseline: NOPs",
-	.reason = { .vmx = 28, .svm = 0x14 },
-	.exits_per_iteration = 2,
+	.expect = {
+		{ .reason = { EXIT_REASON_CR_ACCESS, SVM_EXIT_WRITE_CR4 }, .per_iteration = 2, .why = "two MOV to CR4 (MCE set, then clear): CR4.MCE is never guest-owned, SVM intercepts every CR4 write" },
+		{ .reason = { EXIT_NONE, SVM_EXIT_READ_CR4 }, .per_iteration = 1, .why = "SVM: the MOV from CR4 that reads it first (KVM always intercepts CR4 reads, read_cr4); the baseline reads it too" },
+	},
 	.guest_loop = guest_loop,
+	.max_vcpus = MAX_VCPUS,
 	.guest_baseline = guest_baseline,
 	.unsupported = unsupported,
 	.note = "on SVM the MOV from CR4 may exit too (read_cr4), in both loops",

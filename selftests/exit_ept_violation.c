@@ -12,6 +12,7 @@
 
 #include "processor.h"
 
+#include "exit_codes.h"
 #include "exitbench.h"
 #include "guest.h"
 
@@ -65,7 +66,10 @@ static void before_loop(struct kvm_vm *vm, struct kvm_vcpu *vcpu __maybe_unused,
 EXIT_TEST(
 	.name = "ept_violation",
 	.summary = "a store to each of N guest pages whose EPT/NPT entries were just zapped; baseline: the same stores, mapped",
-	.reason = { .vmx = 48, .svm = 0x400 },
+	.extra_pages = TEST_PAGES,
+	.expect = {
+		{ .reason = { EXIT_REASON_EPT_VIOLATION, SVM_EXIT_NPF }, .per_iteration = 1, .why = "the first store to each page whose EPT/NPT entry was just zapped" },
+	},
 	.guest_loop = guest_loop,
 	.guest_baseline = guest_baseline,
 	.unsupported = unsupported,

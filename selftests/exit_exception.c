@@ -6,6 +6,7 @@
  */
 #include "processor.h"
 
+#include "exit_codes.h"
 #include "exitbench.h"
 #include "guest.h"
 
@@ -32,8 +33,11 @@ static void setup(struct kvm_vm *vm, struct kvm_vcpu *vcpu __maybe_unused)
 EXIT_TEST(
 	.name = "exception",
 	.summary = "UD2, reflected by KVM as #UD to a guest IDT handler that skips it; baseline: a 2-byte NOP",
-	.reason = { .vmx = 0, .svm = 0x46 },
+	.expect = {
+		{ .reason = { EXIT_REASON_EXCEPTION_NMI, SVM_EXIT_EXCP_BASE + UD_VECTOR }, .per_iteration = 1, .why = "UD2: KVM intercepts #UD, cannot emulate it, reflects it into the guest" },
+	},
 	.guest_loop = guest_loop,
+	.max_vcpus = MAX_VCPUS,
 	.guest_baseline = guest_baseline,
 	.setup = setup,
 	.note = "the cost includes the guest's own #UD delivery and IRET",

@@ -8,6 +8,7 @@
  */
 #include "processor.h"
 
+#include "exit_codes.h"
 #include "exitbench.h"
 #include "guest.h"
 
@@ -61,7 +62,9 @@ static const char *unsupported(void)
 EXIT_TEST(
 	.name = "external_interrupt",
 	.summary = "the guest spins on RDTSC; host interrupts on its CPU exit (gap timing, no baseline)",
-	.reason = { .vmx = 1, .svm = 0x60 },
+	.expect = {
+		{ .reason = { EXIT_REASON_EXTERNAL_INTERRUPT, SVM_EXIT_INTR }, .per_iteration = 1, .why = "host interrupts on the vCPU's CPU (timer ticks, IPIs), one per gap the guest sees" },
+	},
 	.guest_loop = guest_loop,
 	.self_timed = true,
 	.unsupported = unsupported,

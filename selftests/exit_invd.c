@@ -2,6 +2,7 @@
 /* INVD: exits unconditionally on VMX, intercepted on SVM; KVM treats it as a NOP. */
 #include <string.h>
 
+#include "exit_codes.h"
 #include "exitbench.h"
 #include "guest.h"
 #include "reasons.h"
@@ -35,8 +36,11 @@ EXIT_TEST(
 	.name = "invd",
 	.kut_name = "invd",
 	.summary = "INVD (KVM skips it); baseline: NOP",
-	.reason = { .vmx = 13, .svm = 0x76 },
+	.expect = {
+		{ .reason = { EXIT_REASON_INVD, SVM_EXIT_INVD }, .per_iteration = 1, .why = "INVD: exits unconditionally on VMX, intercepted on SVM; KVM skips it" },
+	},
 	.guest_loop = guest_loop,
+	.max_vcpus = MAX_VCPUS,
 	.guest_baseline = guest_baseline,
 	.unsupported = unsupported,
 );

@@ -5,6 +5,7 @@
  */
 #include <sys/eventfd.h>
 
+#include "exit_codes.h"
 #include "exitbench.h"
 #include "guest.h"
 
@@ -42,8 +43,11 @@ EXIT_TEST(
 	.name = "io_kernel",
 	.kut_name = "outl_to_kernel",
 	.summary = "OUT to port 0x81 bound to an ioeventfd, completed in the kernel; baseline: NOP",
-	.reason = { .vmx = 30, .svm = 0x7b },
+	.expect = {
+		{ .reason = { EXIT_REASON_IO_INSTRUCTION, SVM_EXIT_IOIO }, .per_iteration = 1, .why = "OUT to a port bound to an ioeventfd, completed in the kernel" },
+	},
 	.guest_loop = guest_loop,
+	.max_vcpus = MAX_VCPUS,
 	.guest_baseline = guest_baseline,
 	.setup = setup,
 	.unsupported = unsupported,

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* OUT to a port no in-kernel device claims: every one returns to userspace. */
+#include "exit_codes.h"
 #include "exitbench.h"
 #include "guest.h"
 
@@ -28,8 +29,11 @@ EXIT_TEST(
 	.name = "io_user",
 	.kut_name = "outl_to_qemu",
 	.summary = "OUT to port 0x80, completed by the harness in userspace; baseline: NOP",
-	.reason = { .vmx = 30, .svm = 0x7b },
+	.expect = {
+		{ .reason = { EXIT_REASON_IO_INSTRUCTION, SVM_EXIT_IOIO }, .per_iteration = 1, .why = "OUT to a port no device claims, completed by the harness" },
+	},
 	.guest_loop = guest_loop,
+	.max_vcpus = MAX_VCPUS,
 	.guest_baseline = guest_baseline,
 	.handle_exit = handle_exit,
 	.userspace_exit = KVM_EXIT_IO,

@@ -7,6 +7,7 @@
  */
 #include "processor.h"
 
+#include "exit_codes.h"
 #include "exitbench.h"
 #include "guest.h"
 
@@ -40,8 +41,11 @@ static bool handle_exit(struct kvm_vcpu *vcpu)
 EXIT_TEST(
 	.name = "mmio",
 	.summary = "a 4-byte store to unbacked guest-physical memory, completed in userspace; baseline: a store to RAM",
-	.reason = { .vmx = 49, .svm = 0x400 },
+	.expect = {
+		{ .reason = { EXIT_REASON_EPT_MISCONFIG, SVM_EXIT_NPF }, .per_iteration = 1, .why = "a store to guest-physical memory with no memslot: an MMIO SPTE (EPT misconfig; NPF on SVM)" },
+	},
 	.guest_loop = guest_loop,
+	.max_vcpus = MAX_VCPUS,
 	.guest_baseline = guest_baseline,
 	.setup = setup,
 	.handle_exit = handle_exit,

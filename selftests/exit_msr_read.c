@@ -2,6 +2,7 @@
 /* RDMSR of IA32_TSC_ADJUST, which KVM intercepts and emulates on both vendors. */
 #include "processor.h"
 
+#include "exit_codes.h"
 #include "exitbench.h"
 #include "guest.h"
 
@@ -27,8 +28,11 @@ EXIT_TEST(
 	.name = "msr_read",
 	.kut_name = "rd_tsc_adjust_msr",
 	.summary = "RDMSR IA32_TSC_ADJUST (intercepted, emulated in the kernel); baseline: NOP",
-	.reason = { .vmx = 31, .svm = 0x7c },
+	.expect = {
+		{ .reason = { EXIT_REASON_MSR_READ, SVM_EXIT_MSR }, .per_iteration = 1, .why = "RDMSR of IA32_TSC_ADJUST: intercepted on both vendors" },
+	},
 	.guest_loop = guest_loop,
+	.max_vcpus = MAX_VCPUS,
 	.guest_baseline = guest_baseline,
 	.unsupported = unsupported,
 );

@@ -8,6 +8,7 @@
  */
 #include "processor.h"
 
+#include "exit_codes.h"
 #include "exitbench.h"
 #include "guest.h"
 
@@ -46,8 +47,11 @@ static void setup(struct kvm_vm *vm, struct kvm_vcpu *vcpu)
 EXIT_TEST(
 	.name = "msr_write",
 	.summary = "WRMSR IA32_MISC_ENABLE with its current value (no side effect); baseline: NOP",
-	.reason = { .vmx = 32, .svm = 0x7c },
+	.expect = {
+		{ .reason = { EXIT_REASON_MSR_WRITE, SVM_EXIT_MSR }, .per_iteration = 1, .why = "WRMSR of IA32_MISC_ENABLE: intercepted on both vendors" },
+	},
 	.guest_loop = guest_loop,
+	.max_vcpus = MAX_VCPUS,
 	.guest_baseline = guest_baseline,
 	.setup = setup,
 );

@@ -10,6 +10,7 @@
 
 #include "processor.h"
 
+#include "exit_codes.h"
 #include "exitbench.h"
 #include "guest.h"
 
@@ -61,7 +62,9 @@ static uint64_t host_loop(struct kvm_vm *vm __maybe_unused, struct kvm_vcpu *vcp
 EXIT_TEST(
 	.name = "triple_fault",
 	.summary = "#DE with an empty IDT escalates to a triple fault; host-timed KVM_RUN, baseline: KVM_RUN with immediate_exit",
-	.reason = { .vmx = 2, .svm = 0x7f },
+	.expect = {
+		{ .reason = { EXIT_REASON_TRIPLE_FAULT, SVM_EXIT_SHUTDOWN }, .per_iteration = 1, .why = "the triple fault (shutdown) that ends each KVM_RUN" },
+	},
 	.guest_loop = NULL,
 	.host_loop = host_loop,
 	.setup = setup,

@@ -5,6 +5,7 @@
  */
 #include "processor.h"
 
+#include "exit_codes.h"
 #include "exitbench.h"
 #include "guest.h"
 
@@ -30,7 +31,10 @@ EXIT_TEST(
 	.name = "vmcall",
 	.kut_name = "vmcall",
 	.summary = "VMCALL/VMMCALL of an unknown hypercall (KVM returns -ENOSYS); baseline: a 3-byte NOP",
-	.reason = { .vmx = 18, .svm = 0x81 },
+	.expect = {
+		{ .reason = { EXIT_REASON_VMCALL, SVM_EXIT_VMMCALL }, .per_iteration = 1, .why = "VMCALL/VMMCALL: always exits" },
+	},
 	.guest_loop = guest_loop,
+	.max_vcpus = MAX_VCPUS,
 	.guest_baseline = guest_baseline,
 );

@@ -2,6 +2,7 @@
 /* XSETBV of XCR0 with its current value: always exits; XGETBV does not. */
 #include "processor.h"
 
+#include "exit_codes.h"
 #include "exitbench.h"
 #include "guest.h"
 
@@ -33,7 +34,9 @@ static const char *unsupported(void)
 EXIT_TEST(
 	.name = "xsetbv",
 	.summary = "XSETBV of XCR0 with the value XGETBV just read; baseline: XGETBV alone",
-	.reason = { .vmx = 55, .svm = 0x8d },
+	.expect = {
+		{ .reason = { EXIT_REASON_XSETBV, SVM_EXIT_XSETBV }, .per_iteration = 1, .why = "XSETBV: always exits (XGETBV does not)" },
+	},
 	.guest_loop = guest_loop,
 	.guest_baseline = guest_baseline,
 	.setup = setup,

@@ -7,6 +7,11 @@ max(5%, 3 x CV) of the median of the medians. On VMX/SVM the test is
 exit_cpuid; on a KVM that is neither (a software hypervisor emulating every
 instruction, where CPUID costs what a NOP does) it is exit_io_user, whose
 exit is real there, and N stops at 10^6 (10^7 would take about 3 minutes).
+There the floor is 20%, not 5%: one run's trials agree within 0.5-3% but
+runs minutes apart differ more (+5.3%, +10.8%, +18.1% from the median seen
+in this check on our kvm_pvm machines), so a trial CV understates it; a
+cost that grows or shrinks with N (the harness's own per-loop work) still
+shows as a factor, not a few percent.
 """
 import json
 import os
@@ -27,16 +32,19 @@ with tempfile.TemporaryDirectory() as d:
         trials = "3" if n >= 10**6 else "5"
         p = subprocess.run([f"./{test}", "-n", str(n), "-t", trials, "--json", path],
                            capture_output=True, text=True)
-        if p.returncode != 0:
+        r = json.load(open(path)) if os.path.exists(path) else {}
+        # "Not measurable here" (CV above the bound on a busy machine) still
+        # holds the figures, with their CV: the allowance below widens.
+        unsteady = p.returncode == 4 and (r.get("status_reason") or "").startswith("not measurable here")
+        if p.returncode != 0 and not unsteady:
             print(f"{test} -n {n} exited {p.returncode}: {p.stdout[-300:]} {p.stderr[-300:]}")
             sys.exit(1)
-        r = json.load(open(path))
         rows.append((n, r["cycles_per_exit"]["median"], r["cycles_per_exit"]["cv"]))
 ref = statistics.median(m for _, m, _ in rows)
 bad = False
 for n, m, cv in rows:
     dev = abs(m - ref) / ref
-    allowed = max(0.05, 3 * cv)
+    allowed = max(0.05 if vendor in ("vmx", "svm") else 0.20, 3 * cv)
     flag = "" if dev <= allowed else "  <-- outside"
     bad |= dev > allowed
     print(f"{test} N={n:>8}: {m:9.1f} cycles/exit, CV {cv * 100:4.1f}%, {dev * 100:+5.1f}% from {ref:.1f} (allowed {allowed * 100:.1f}%){flag}")

@@ -49,7 +49,7 @@ static const char *const sort_names[] = { "count", "cycles", "rate" };
 struct top_opts {
 	int64_t interval_ns;		/* -d */
 	enum sort_key sort;		/* -s */
-	uint64_t iterations;		/* -n; 0: until stopped */
+	uint64_t samples;		/* --samples; 0: until stopped */
 	bool once, csv;
 	enum source source;
 	const char *table;		/* --debugfs */
@@ -75,11 +75,11 @@ static void usage(FILE *f)
 "                         3600s (default 1s)\n"
 "  -s, --sort KEY         row order: count (total exits, default), cycles\n"
 "                         (total cycles), rate (exits/s in the last interval)\n"
-"  -n, --iterations N     stop after N samples (the first is taken at once)\n"
+"      --samples N        stop after N samples (the first is taken at once)\n"
 "      --once             print the totals once, without rates, and exit\n"
 "                         (tracepoint: the exits of one interval)\n"
 "      --csv              log every sample as CSV on stdout, one row per\n"
-"                         reason, until -n samples or SIGINT/SIGTERM\n"
+"                         reason, until --samples N or SIGINT/SIGTERM\n"
 "      --debugfs FILE     read FILE instead of the global table, e.g. a\n"
 "                         vCPU's " DEBUGFS_DIR "/kvm/<pid>-<fd>/vcpu<N>/exit_reasons;\n"
 "                         implies --source debugfs\n"
@@ -94,11 +94,13 @@ static void usage(FILE *f)
 "  -h, --help             this help\n"
 "\n"
 "columns:\n"
-"  reason       hardware exit reason: VMX basic reason (decimal), SVM exit\n"
-"               code (hex); '-' for FAILED_ENTRY, UNKNOWN and (tracepoint)\n"
-"               OTHER, the exits whose reason matched no known code\n"
+"  reason       hardware exit reason: VMX basic reason (decimal; a failed\n"
+"               VM-entry by its basic reason, 33, 34 or 41), SVM exit code\n"
+"               (hex); '-' for UNKNOWN and (tracepoint) OTHER, the exits\n"
+"               whose reason matched no known code\n"
 "  name         the kernel's name for it (VMX_EXIT_REASONS, SVM_EXIT_REASONS)\n"
-"  exits        exits counted, in total\n"
+"  exits        exits counted, in total (those of nested guests, L2,\n"
+"               included: the table's l2_count column is not shown)\n"
 "  exits/s      exits per second over the last interval\n"
 "  cycles       host TSC cycles from each VM-exit to the next VM-entry, in\n"
 "               total; only while kvm.exit_cycles=1 ('off' otherwise)\n"
@@ -117,8 +119,15 @@ static void usage(FILE *f)
 "  exits_delta, cycles_delta  growth since the previous sample (0 in\n"
 "                sample 0; the whole count for a reason that appears later)\n"
 "\n"
-"exit status: 0 done (also when stopped by SIGINT or SIGTERM), 1 no source\n"
-"of exit counts, or a read, format or counter error, 2 usage error.\n");
+"exit status: 0 done (also when stopped by SIGINT or SIGTERM), 2 usage\n"
+"error, 3 no source of exit counts, a read, format or counter error, or a\n"
+"failed write (stdout full or closed).\n");
+}
+
+static void usage_hint(FILE *f)
+{
+	fprintf(f, "usage: exit_top [-d INTERVAL] [-s KEY] [--samples N] [--once | --csv] "
+		"[options]; 'exit_top --help' for more\n");
 }
 
 /* ---- options ---- */
@@ -162,7 +171,7 @@ static int parse_count(const char *s, uint64_t *v)
 }
 
 enum { OPT_ONCE = 256, OPT_CSV, OPT_DEBUGFS, OPT_SOURCE, OPT_CYCLES_PARAM, OPT_BENCH,
-       OPT_CLOCK_ORIGIN };
+       OPT_CLOCK_ORIGIN, OPT_SAMPLES };
 
 /* 0, 1 for -h, or -1 with the reason in @err. */
 static int parse_options(int argc, char **argv, struct top_opts *o, char *err, size_t len)
@@ -170,7 +179,8 @@ static int parse_options(int argc, char **argv, struct top_opts *o, char *err, s
 	static const struct option longopts[] = {
 		{ "interval", required_argument, NULL, 'd' },
 		{ "sort", required_argument, NULL, 's' },
-		{ "iterations", required_argument, NULL, 'n' },
+		{ "samples", required_argument, NULL, OPT_SAMPLES },
+		{ "iterations", optional_argument, NULL, 'n' },
 		{ "once", no_argument, NULL, OPT_ONCE },
 		{ "csv", no_argument, NULL, OPT_CSV },
 		{ "debugfs", required_argument, NULL, OPT_DEBUGFS },
@@ -189,7 +199,7 @@ static int parse_options(int argc, char **argv, struct top_opts *o, char *err, s
 	o->table = GLOBAL_TABLE;
 	o->cycles_param = EXIT_CYCLES_PARAM;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":d:s:n:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":d:s:nh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			o->interval_ns = parse_interval(optarg);
@@ -209,8 +219,14 @@ static int parse_options(int argc, char **argv, struct top_opts *o, char *err, s
 			sort_given = true;
 			break;
 		case 'n':
-			if (parse_count(optarg, &o->iterations)) {
-				snprintf(err, len, "-n wants a whole number of samples >= 1 (got '%s')", optarg);
+			/* -n is --iterations in the exit tests: not a sample count here. */
+			snprintf(err, len, "'%s' is not an exit_top option: the number of samples is "
+				 "--samples N (in the exit tests, -n is --iterations)", argv[optind - 1]);
+			return -1;
+		case OPT_SAMPLES:
+			if (parse_count(optarg, &o->samples)) {
+				snprintf(err, len, "--samples wants a whole number of samples from 1 "
+					 "(got '%s')", optarg);
 				return -1;
 			}
 			break;
@@ -269,8 +285,8 @@ static int parse_options(int argc, char **argv, struct top_opts *o, char *err, s
 	}
 	if (o->table_given)
 		o->source = SRC_DEBUGFS;
-	if (o->once && o->iterations) {
-		snprintf(err, len, "--once and -n exclude each other");
+	if (o->once && o->samples) {
+		snprintf(err, len, "--once and --samples exclude each other");
 		return -1;
 	}
 	if (o->once && o->sort == SORT_RATE) {
@@ -281,12 +297,12 @@ static int parse_options(int argc, char **argv, struct top_opts *o, char *err, s
 		snprintf(err, len, "-s does not apply to --csv (rows are in table order)");
 		return -1;
 	}
-	if (o->bench && (o->once || o->csv || o->iterations)) {
-		snprintf(err, len, "--bench excludes --once, --csv and -n");
+	if (o->bench && (o->once || o->csv || o->samples)) {
+		snprintf(err, len, "--bench excludes --once, --csv and --samples");
 		return -1;
 	}
 	if (o->once)
-		o->iterations = 1;
+		o->samples = 1;
 	return 0;
 }
 
@@ -640,8 +656,8 @@ static uint64_t row_key(int64_t reason, const char *name)
 {
 	if (reason >= 0)
 		return (uint64_t)reason;
-	/* The '-' rows last, in bucket order: FAILED_ENTRY (0xfe), UNKNOWN (0xff). */
-	return (1ULL << 40) + (!strcmp(name, "FAILED_ENTRY") ? 0 : !strcmp(name, "UNKNOWN") ? 1 : 2);
+	/* The '-' rows last: UNKNOWN (the debugfs table), then OTHER (tracepoint). */
+	return (1ULL << 40) + (!strcmp(name, "UNKNOWN") ? 0 : 1);
 }
 
 static void format_reason(char *buf, size_t len, enum vendor v, int64_t reason)
@@ -963,12 +979,12 @@ static void print_screen(FILE *f, struct top *tp, const struct top_opts *o, bool
 
 /* ---- main loop ---- */
 
-/* Exit status 1 with @msg, after what is already on stdout. */
+/* Exit status 3 with @msg, after what is already on stdout. */
 static int fail(const char *msg)
 {
 	fflush(stdout);
 	fprintf(stderr, "exit_top: %s\n", msg);
-	return 1;
+	return 3;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -1022,6 +1038,10 @@ static int bench(struct top *tp, uint64_t n)
 	       pct(fmt, n, 0.5), pct(fmt, n, 0.1), pct(fmt, n, 0.9), fmt[n - 1]);
 	free(rd);
 	free(fmt);
+	if (fflush(stdout) || ferror(stdout)) {
+		snprintf(why, sizeof(why), "writing the output: %s", strerror(errno));
+		return fail(why);
+	}
 	return 0;
 }
 
@@ -1059,13 +1079,20 @@ int main(int argc, char **argv)
 	ret = parse_options(argc, argv, &o, err, sizeof(err));
 	if (ret > 0) {
 		usage(stdout);
+		if (fflush(stdout) || ferror(stdout)) {
+			snprintf(why, sizeof(why), "writing the help: %s", strerror(errno));
+			return fail(why);
+		}
 		return 0;
 	}
 	if (ret < 0) {
 		fprintf(stderr, "exit_top: %s\n", err);
-		usage(stderr);
+		usage_hint(stderr);
 		return 2;
 	}
+	if (fcntl(STDOUT_FILENO, F_GETFL) < 0)
+		return fail("stdout is closed: nowhere to show the counters (give it a terminal, "
+			    "a file or a pipe)");
 	/* Blocked, and taken only between samples: a sample is never cut short. */
 	sigemptyset(&stop);
 	sigaddset(&stop, SIGINT);
@@ -1093,7 +1120,7 @@ int main(int argc, char **argv)
 					"  debugfs table: %s\n  tracepoint fallback: %s\n", why_debugfs, why);
 			else
 				fprintf(stderr, "exit_top: %s\n", why);
-			return 1;
+			return 3;
 		}
 		tp.path = "kvm:kvm_exit";
 		if (fallback) {
@@ -1130,7 +1157,7 @@ int main(int argc, char **argv)
 			snprintf(why, sizeof(why), "writing the output: %s", strerror(errno));
 			return fail(why);
 		}
-		if (o.iterations && tp.samples >= o.iterations)
+		if (o.samples && tp.samples >= o.samples)
 			break;
 		/* On a fixed grid; slots missed (a stalled machine) are skipped. */
 		next += o.interval_ns;

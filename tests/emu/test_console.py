@@ -4,17 +4,23 @@
 
 Fake serial logs and fake "emulators" (shell scripts writing a serial file)
 stand in for QEMU and Bochs, so every failure the watchdog must catch
-(panic, hang, exit without results, corrupted or truncated frame) is
-exercised in seconds. Prints ok / not ok lines; exits 1 on any failure.
+(panic, hang, silence, exit without results, corrupted or truncated frame)
+is exercised in seconds. A fake Bochs opens a pseudo-terminal of its own,
+as Bochs' term display does, and writes far more screen into it than a
+terminal buffers: the run must finish, and (the control) it must block
+when console.py cannot find that terminal. Prints ok / not ok lines;
+exits 1 on any failure.
 """
 import base64
 import hashlib
 import io
 import os
+import re
 import subprocess
 import sys
 import tarfile
 import tempfile
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CONSOLE = os.path.join(HERE, "..", "..", "emu", "console.py")
@@ -108,14 +114,52 @@ def fake_emulator(d, body):
     return path
 
 
-def run_console(d, body, timeout=20):
+def run_console(d, body, timeout=20, extra=(), emu=None):
     serial = os.path.join(d, "serial.log")
     out = os.path.join(d, "out")
-    emu = fake_emulator(d, body)
+    emu = emu or fake_emulator(d, body)
     p = subprocess.run([sys.executable, CONSOLE, "run", "--serial", serial, "--out", out,
-                        "--timeout", str(timeout), "--label", "fake", "--", emu, serial],
+                        "--timeout", str(timeout), "--label", "fake", *extra, "--", emu, serial],
                        capture_output=True, text=True, timeout=120)
     return p, out
+
+
+# A fake Bochs: opens /dev/ptmx itself (Bochs' term display, built with the
+# debugger, does), says which terminal on stderr, writes SCREEN_BYTES of
+# "screen" into it (a terminal buffers some kilobytes: without a reader
+# this blocks in write(), as Bochs does after 7-10 minutes), then the
+# serial lines. ANNOUNCE=0 hides the terminal's name (the control).
+FAKE_BOCHS = r"""#!/usr/bin/env python3
+import ctypes, os, sys, time
+serial, lines, announce = sys.argv[1], sys.argv[2], sys.argv[3] == "1"
+libc = ctypes.CDLL(None)
+libc.ptsname.restype = ctypes.c_char_p
+m = os.open("/dev/ptmx", os.O_RDWR | os.O_NOCTTY)
+libc.grantpt(m)
+libc.unlockpt(m)
+name = libc.ptsname(m).decode()
+print("Bochs connected to screen \"%s\"" % name if announce else "Bochs connected", file=sys.stderr, flush=True)
+# Until a reader has the terminal open (the master polls POLLHUP while no
+# one has): written before its raw mode, the screen would be echoed back
+# here, where nobody reads it, and block on that instead.
+import select
+pl = select.poll()
+pl.register(m, select.POLLOUT)
+for _ in range(300 if announce else 0):
+    if not any(ev & select.POLLHUP for _, ev in pl.poll(0)):
+        break
+    time.sleep(0.01)
+time.sleep(0.2 if announce else 0)
+with open(serial, "a") as f:
+    f.write("@@EXB STAGE init: fake bochs\n")
+chunk = b"[H" + b"x" * 4093
+for i in range(SCREEN_BYTES // len(chunk)):
+    os.write(m, chunk)
+with open(serial, "a") as f:
+    f.write(open(lines).read())
+time.sleep(0.5)
+"""
+SCREEN_BYTES = 2 << 20
 
 
 def test_run():
@@ -133,32 +177,80 @@ def test_run():
         p, out = run_console(d, "echo '@@EXB STAGE test 3/9 exit_cpuid' >>\"$serial\"\n"
                                 "echo 'Kernel panic - not syncing: Attempted to kill init!' >>\"$serial\"\n"
                                 "sleep 60\n")
-        check(p.returncode == 1 and "kernel panic" in p.stderr and "test 3/9 exit_cpuid" in p.stderr
+        check(p.returncode == 3 and "kernel panic" in p.stderr and "test 3/9 exit_cpuid" in p.stderr
               and "Attempted to kill init" in p.stderr,
               f"run: a panic ends the run naming the stage and quoting the console ({p.stderr[-200:]!r})")
         check(not any(f.endswith(".json") for f in os.listdir(out)), "run: no results after a panic")
 
     with tempfile.TemporaryDirectory() as d:
         p, out = run_console(d, "echo '@@EXB STAGE test 1/2 exit_hlt' >>\"$serial\"\nsleep 60\n", timeout=3)
-        check(p.returncode == 1 and "timed out after 3 s" in p.stderr and "exit_hlt" in p.stderr,
+        check(p.returncode == 3 and "timed out after 3 s" in p.stderr and "exit_hlt" in p.stderr,
               f"run: a hang ends at the timeout ({p.stderr[-200:]!r})")
 
     with tempfile.TemporaryDirectory() as d:
         p, out = run_console(d, "echo 'early boot line' >>\"$serial\"\necho 'bochs: fatal' >&2\nexit 3\n")
-        check(p.returncode == 1 and "exited (status 3) before the results" in p.stderr
+        check(p.returncode == 3 and "exited (status 3) before the results" in p.stderr
               and "bochs: fatal" in p.stderr and "early boot line" in p.stderr,
               f"run: an emulator that dies is reported with its own output ({p.stderr[-200:]!r})")
 
     bad = ["@@EXB STAGE init"] + frame(data, digest="f" * 64) + ["@@EXB DONE"]
     with tempfile.TemporaryDirectory() as d:
         p, out = run_console(d, "".join(f"echo '{line}' >>\"$serial\"\n" for line in bad))
-        check(p.returncode == 1 and "SHA-256 mismatch" in p.stderr,
+        check(p.returncode == 3 and "SHA-256 mismatch" in p.stderr,
               f"run: a corrupted frame fails the run ({p.stderr[-200:]!r})")
 
     with tempfile.TemporaryDirectory() as d:
         os.makedirs(os.path.join(d, "out"))
         p, out = run_console(d, "exit 0\n")
-        check(p.returncode == 1 and "never overwritten" in p.stderr, "run: an existing --out is refused")
+        check(p.returncode == 3 and "never overwritten" in p.stderr, "run: an existing --out is refused")
+
+    # Silence: before the first line, and after one.
+    with tempfile.TemporaryDirectory() as d:
+        p, out = run_console(d, "sleep 60\n", extra=("--silence-boot", "2", "--silence", "30"))
+        check(p.returncode == 3 and "no console output for 2 s since the start" in p.stderr,
+              f"run: a boot that prints nothing ends at --silence-boot ({p.stderr[-200:]!r})")
+    with tempfile.TemporaryDirectory() as d:
+        p, out = run_console(d, "echo '@@EXB STAGE test 2/9 exit_hlt' >>\"$serial\"\n"
+                                "echo '@@EXB PROGRESS exit_hlt: trial 3 of 11 (5 s)' >>\"$serial\"\n"
+                                "sleep 60\n", extra=("--silence-boot", "30", "--silence", "2"))
+        check(p.returncode == 3 and "no console output for 2 s after the last line" in p.stderr
+              and "stage reached: test 2/9 exit_hlt" in p.stderr and "trial 3 of 11" in p.stderr,
+              f"run: a guest that goes quiet ends at --silence, naming the stage and showing progress "
+              f"({p.stderr[-300:]!r})")
+    with tempfile.TemporaryDirectory() as d:
+        p, out = run_console(d, "for i in 1 2 3 4; do echo \"@@EXB PROGRESS $i\" >>\"$serial\"; sleep 1; done\n"
+                             + script + "sleep 0.5\n", extra=("--silence", "3"))
+        check(p.returncode == 0, f"run: progress every second keeps a 4 s run under a 3 s silence bound "
+                                 f"alive (exit {p.returncode}: {p.stderr[-200:]!r})")
+
+    # Bochs' own terminal: drained, so the emulator never blocks on it.
+    for announce in ("1", "0"):
+        with tempfile.TemporaryDirectory() as d:
+            lines_file = os.path.join(d, "lines")
+            with open(lines_file, "w") as f:
+                f.write("\n".join(frame(data) + ["@@EXB DONE"]) + "\n")
+            emu = os.path.join(d, "fake-bochs.py")
+            with open(emu, "w") as f:
+                f.write(FAKE_BOCHS.replace("SCREEN_BYTES", str(SCREEN_BYTES)))
+            os.chmod(emu, 0o755)
+            serial = os.path.join(d, "serial.log")
+            out = os.path.join(d, "out")
+            t0 = time.monotonic()
+            p = subprocess.run([sys.executable, CONSOLE, "run", "--serial", serial, "--out", out,
+                                "--timeout", "40", "--silence", "4", "--label", "fake", "--",
+                                emu, serial, lines_file, announce],
+                               capture_output=True, text=True, timeout=120)
+            took = time.monotonic() - t0
+            if announce == "1":
+                m = re.search(r"(\d+) bytes of the emulator's screen drained", p.stderr)
+                check(p.returncode == 0 and os.path.exists(os.path.join(out, "exit_hlt.status"))
+                      and m and int(m.group(1)) > SCREEN_BYTES // 2,
+                      f"run: a fake Bochs writing {SCREEN_BYTES >> 20} MiB into its own terminal finishes "
+                      f"in {took:.1f} s (exit {p.returncode}: {p.stderr[-300:]!r})")
+            else:
+                check(p.returncode == 3 and "no console output for 4 s" in p.stderr,
+                      f"control: the same fake Bochs with its terminal unread blocks until the silence "
+                      f"bound ({took:.1f} s, exit {p.returncode}: {p.stderr[-200:]!r})")
 
 
 def main():

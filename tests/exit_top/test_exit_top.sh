@@ -42,25 +42,25 @@ order_is() {
 	got=$(awk '/^ *reason +name/ { n = 0; p = 1; next }
 		   p && /^ *(-|[0-9]|0x)/ { r[++n] = $1 }
 		   END { for (i = 1; i <= n; i++) printf "%s ", r[i] }' "$tmp/once")
-	if [ "$got" = "$1" ]; then ok "$2: $1"; else not_ok "$2: order '$got', want '$1'"; fi
+	if [ "$got" = "$1" ]; then ok "$2: $1"; else not_ok "$2: order '$got', want '$1'; exit_top said: $(tail -n 4 "$tmp/once" | tr -s ' \n' ' ')"; fi
 }
 
 cat >"$tmp/vmx" <<'EOF'
 # vendor vmx
-# reason name count cycles
-1 EXTERNAL_INTERRUPT 100 400000
-10 CPUID 600 300000
-30 IO_INSTRUCTION 300 1300000
+# reason count cycles l2_count l2_cycles name
+1 100 400000 0 0 EXTERNAL_INTERRUPT
+10 600 300000 50 1000 CPUID
+30 300 1300000 0 0 IO_INSTRUCTION
 EOF
 cat >"$tmp/svm" <<'EOF'
 # vendor svm
-# reason name count cycles
-0x46 UD excp 50 100000
-0x60 interrupt 249 27142102
-0x72 cpuid 100000 2541985132
-0x7b io 2 3450902
-0x400 npf 13 5371314
-- FAILED_ENTRY 1 0
+# reason count cycles l2_count l2_cycles name
+0x46 50 100000 0 0 UD excp
+0x60 249 27142102 0 0 interrupt
+0x72 100000 2541985132 0 0 cpuid
+0x7b 2 3450902 0 0 io
+0x400 13 5371314 0 0 npf
+- 1 0 0 0 UNKNOWN
 EOF
 echo Y >"$tmp/cycles_on"
 echo N >"$tmp/cycles_off"
@@ -94,9 +94,9 @@ echo "# --once on an SVM table"
 if grep -q 'vendor: svm' "$tmp/once" && grep -qE '^ +0x46  UD excp +50 +100000 +2000.0 +0.0 +0.0$' "$tmp/once" &&
 	grep -qE '^ +0x400  npf +13 +5371314 +413178.0 +0.0 +0.2$' "$tmp/once" &&
 	grep -qE '^ +0x72  cpuid +100000 +2541985132 +25419.9 +99.7 +98.6$' "$tmp/once" &&
-	grep -qE '^ +-  FAILED_ENTRY +1 +0 +0.0 +0.0 +0.0$' "$tmp/once" &&
+	grep -qE '^ +-  UNKNOWN +1 +0 +0.0 +0.0 +0.0$' "$tmp/once" &&
 	grep -q '^total: 100315 exits, 2578049450 cycles' "$tmp/once"; then
-	ok "SVM rows: hex codes, 'UD excp' (a name with a space), FAILED_ENTRY, shares"
+	ok "SVM rows: hex codes, 'UD excp' (a name with a space), UNKNOWN, shares"
 else
 	not_ok "SVM rows: $(tr '\n' '|' <"$tmp/once")"
 fi
@@ -111,14 +111,14 @@ write_table() {
 	local f=$1 k=$2 mode=$3
 	{
 		echo "# vendor vmx"
-		echo "# reason name count cycles"
+		echo "# reason count cycles l2_count l2_cycles name"
 		if [ "$mode" = csv ]; then
-			echo "10 CPUID $((1000 + 7 * k)) $((50000 + 700 * k))"
-			if [ "$k" -ge 5 ]; then echo "12 HLT $((k - 4)) $((1000 * (k - 4)))"; fi
-			echo "30 IO_INSTRUCTION $((10 + k)) $((20000 + 3000 * k))"
+			echo "10 $((1000 + 7 * k)) $((50000 + 700 * k)) 0 0 CPUID"
+			if [ "$k" -ge 5 ]; then echo "12 $((k - 4)) $((1000 * (k - 4))) 0 0 HLT"; fi
+			echo "30 $((10 + k)) $((20000 + 3000 * k)) 0 0 IO_INSTRUCTION"
 		else
-			echo "10 CPUID 1000000 0"
-			echo "12 HLT $((50 * k)) 0"
+			echo "10 1000000 0 0 0 CPUID"
+			echo "12 $((50 * k)) 0 0 0 HLT"
 		fi
 	} >"$f.new"
 	mv -f "$f.new" "$f"
@@ -215,7 +215,7 @@ if [ "$rc" -eq 0 ] && complete "$tmp/int.csv"; then
 else
 	not_ok "--csv SIGINT: exit $rc, $(tail -n 2 "$tmp/int.csv" | tr '\n' '|')"
 fi
-expect 0 "^2,0\.[0-9]{6},0\.[0-9]{6},30,IO_INSTRUCTION,[0-9]+,[0-9]+,0,0$" "$bin" --csv -n 3 -d 5ms --debugfs "$tmp/live"
+expect 0 "^2,0\.[0-9]{6},0\.[0-9]{6},30,IO_INSTRUCTION,[0-9]+,[0-9]+,0,0$" "$bin" --csv --samples 3 -d 5ms --debugfs "$tmp/live"
 
 # broken_run NAME REGEX ACTION: exit_top --csv until ACTION breaks its table.
 broken_run() {
@@ -229,37 +229,43 @@ broken_run() {
 	for ((i = 0; i < 100; i++)); do kill -0 "$tpid" 2>/dev/null && sleep 0.02; done
 	kill -TERM "$tpid" 2>/dev/null && rc=143
 	wait "$tpid" || rc=$?
-	if [ "$rc" -eq 1 ] && grep -qE -- "$re" "$tmp/$name.err" && complete "$tmp/$name.csv"; then
-		ok "$name: exit 1, /$re/, CSV of $(($(wc -l <"$tmp/$name.csv") - 1)) whole rows"
+	if [ "$rc" -eq 3 ] && grep -qE -- "$re" "$tmp/$name.err" && complete "$tmp/$name.csv"; then
+		ok "$name: exit 3, /$re/, CSV of $(($(wc -l <"$tmp/$name.csv") - 1)) whole rows"
 	else
 		not_ok "$name: exit $rc, stderr: $(head -c 300 "$tmp/$name.err"), CSV tail: $(tail -n 1 "$tmp/$name.csv")"
 	fi
 }
 vanish() { rm -f "$1"; }
-malform() { printf '# vendor vmx\n# reason name count cycles\n10 CPUID 1021\n' >"$1.new" && mv -f "$1.new" "$1"; }
+malform() { printf '# vendor vmx\n# reason count cycles l2_count l2_cycles name\n10 1021 CPUID\n' >"$1.new" && mv -f "$1.new" "$1"; }
 go_back() { write_table "$1" 2 csv; }
 switch_vendor() { sed 's/vendor vmx/vendor svm/' "$1" >"$1.new" && mv -f "$1.new" "$1"; }
 echo "# a table that disappears or goes bad mid-run"
 broken_run vanish "cannot open .*/vanish: No such file or directory" vanish
-broken_run malformed "malformed: line 3: expected 'reason name count cycles', got '10 CPUID 1021'" malform
+broken_run malformed "malformed: line 3: expected 'reason count cycles l2_count l2_cycles name', got '10 1021 CPUID'" malform
 broken_run back "the counters of 10 CPUID went down \(exits 1021 -> 1014" go_back
 broken_run vendor "vendor changed from vmx to svm" switch_vendor
 
 echo "# interactive view (not a terminal: no clear-screen, screens one after another)"
-"$bin" --debugfs "$tmp/vmx" -n 3 -d 20ms >"$tmp/screens" 2>&1
+"$bin" --debugfs "$tmp/vmx" --samples 3 -d 20ms >"$tmp/screens" 2>&1
 if [ "$(grep -c '^sample [0-9]' "$tmp/screens")" -eq 3 ] && grep -q '^sample 3 at 0.0[0-9]* s, interval 0.0[0-9]* s, sorted by count' "$tmp/screens" &&
 	grep -qE '^ +reason +name +exits +exits/s +cycles +cycles/exit +exits_% +cycles_%$' "$tmp/screens" &&
 	grep -qE '^ +10  CPUID +600 +0.0 ' "$tmp/screens" && ! grep -q $'\033' "$tmp/screens"; then
-	ok "-n 3 -d 20ms: 3 screens with exits/s, no escape codes"
+	ok "--samples 3 -d 20ms: 3 screens with exits/s, no escape codes"
 else
 	not_ok "screens: $(head -c 600 "$tmp/screens" | tr '\n' '|')"
 fi
 write_table "$tmp/rate" 0 rate
-writer "$tmp/rate" 1 200 rate &
-pids+=("$!")
-"$bin" --debugfs "$tmp/rate" -n 3 -d 200ms -s rate >"$tmp/once" 2>&1
+# The writer grows HLT until exit_top is done, and the interval is 1 s: on a
+# loaded machine the writer's steps (a fork and exec each) stalled for more
+# than 200 ms, and HLT's rate in the last interval was 0, as CPUID's.
+writer "$tmp/rate" 1 100000000 rate &
+wpid=$!
+pids+=("$wpid")
+"$bin" --debugfs "$tmp/rate" --samples 3 -d 1s -s rate >"$tmp/once" 2>&1
+kill "$wpid" 2>/dev/null || true
+wait "$wpid" 2>/dev/null || true
 order_is "12 10 " "-s rate: HLT (growing) above CPUID (larger, static)"
-"$bin" --debugfs "$tmp/rate" -n 2 -d 20ms -s count >"$tmp/once" 2>&1
+"$bin" --debugfs "$tmp/rate" --samples 2 -d 20ms -s count >"$tmp/once" 2>&1
 order_is "10 12 " "-s count: CPUID above HLT"
 "$bin" --debugfs "$tmp/vmx" -d 10ms >/dev/null 2>&1 &
 tpid=$!
@@ -272,7 +278,7 @@ if [ "$rc" -eq 0 ]; then ok "interactive view stops on SIGTERM with exit 0"; els
 
 echo "# bad options"
 expect 2 "unknown option '--bogus'" "$bin" --bogus
-expect 2 "^usage: exit_top \[options\]" "$bin" --bogus
+expect 2 "^usage: exit_top \[-d INTERVAL\]" "$bin" --bogus
 expect 2 "unknown option '-x'" "$bin" -x
 expect 2 "-d wants a time from 1ms to 3600s" "$bin" -d 0
 expect 2 "-d wants a time" "$bin" -d 5x
@@ -280,10 +286,11 @@ expect 2 "-d wants a time" "$bin" -d 0.5ms
 expect 2 "-d wants a time" "$bin" -d -1
 expect 2 "option '-d' needs a value" "$bin" -d
 expect 2 "-s wants count, cycles or rate" "$bin" -s foo
-expect 2 "-n wants a whole number" "$bin" -n 0
-expect 2 "-n wants a whole number" "$bin" -n 2x
+expect 2 "--samples wants a whole number" "$bin" --samples 0
+expect 2 "--samples wants a whole number" "$bin" --samples 2x
+expect 2 "the number of samples is --samples N \(in the exit tests, -n is --iterations\)" "$bin" -n 2
 expect 2 "--source wants debugfs or tracepoint" "$bin" --source foo
-expect 2 "--once and -n exclude each other" "$bin" --once -n 2
+expect 2 "--once and --samples exclude each other" "$bin" --once --samples 2
 expect 2 "-s rate needs two samples" "$bin" --once -s rate
 expect 2 "-s does not apply to --csv" "$bin" --csv -s count
 expect 2 "--debugfs and --source tracepoint exclude" "$bin" --debugfs "$tmp/vmx" --source tracepoint
@@ -292,31 +299,31 @@ expect 2 "--bench wants a whole number" "$bin" --bench 0
 expect 2 "EXITBENCH_VENDOR=intel: use vmx, svm or other" env EXITBENCH_VENDOR=intel "$bin" --source tracepoint --once
 expect 0 "usage: exit_top.*" "$bin" -h
 expect 0 "sample,time_s,interval_s,reason,name,exits,cycles,exits_delta,cycles_delta" "$bin" --help
-expect 1 "cannot open $tmp/nope: No such file or directory" "$bin" --debugfs "$tmp/nope" --once
-printf '# vendor vmx\n10 CPUID 1 1\n10 CPUID 2 2\n' >"$tmp/dup"
-expect 1 "dup: reason 10 CPUID is listed twice" "$bin" --debugfs "$tmp/dup" --once
+expect 3 "cannot open $tmp/nope: No such file or directory" "$bin" --debugfs "$tmp/nope" --once
+printf '# vendor vmx\n# reason count cycles l2_count l2_cycles name\n10 1 1 0 0 CPUID\n10 2 2 0 0 CPUID\n' >"$tmp/dup"
+expect 3 "dup: reason 10 CPUID is listed twice" "$bin" --debugfs "$tmp/dup" --once
 expect 2 "-d wants a time" "$bin" -d 0x10
-expect 0 "sample 2 at 0.0[0-9]* s, interval 0.0[0-9]* s" "$bin" --debugfs "$tmp/vmx" -n 2 -d .05
+expect 0 "sample 2 at 0.0[0-9]* s, interval 0.0[0-9]* s" "$bin" --debugfs "$tmp/vmx" --samples 2 -d .05
 printf '# vendor pvm\n' >"$tmp/pvm"
-expect 1 "pvm: line 1: expected '# vendor vmx.svm'" "$bin" --debugfs "$tmp/pvm" --once
+expect 3 "pvm: line 1: expected '# vendor vmx.svm'" "$bin" --debugfs "$tmp/pvm" --once
 
 echo "# this machine's kernel: which interface is missing"
 if [ "$(stat -f -c %T /sys/kernel/debug 2>/dev/null)" != debugfs ]; then
-	expect 1 "debugfs table: no /sys/kernel/debug/kvm/exit_reasons: debugfs is not mounted on /sys/kernel/debug \(mount -t debugfs none /sys/kernel/debug\)" \
+	expect 3 "debugfs table: no /sys/kernel/debug/kvm/exit_reasons: debugfs is not mounted on /sys/kernel/debug \(mount -t debugfs none /sys/kernel/debug\)" \
 		env EXITBENCH_VENDOR=other "$bin" --once
 elif [ ! -e /sys/kernel/debug/kvm/exit_reasons ]; then
-	expect 1 "debugfs table: no /sys/kernel/debug/kvm/exit_reasons: (this kernel does not have the exit-stats patch series \(kernel/patches\)|KVM is not loaded)" \
+	expect 3 "debugfs table: no /sys/kernel/debug/kvm/exit_reasons: (this kernel does not have the exit-stats patch series \(kernel/patches\)|KVM is not loaded)" \
 		env EXITBENCH_VENDOR=other "$bin" --once
 else
 	echo "# skip: this kernel has /sys/kernel/debug/kvm/exit_reasons"
 fi
 if [ ! -e /sys/kernel/debug/kvm/exit_reasons ]; then
-	expect 1 "tracepoint fallback: the kvm:kvm_exit tracepoint reports VMX or SVM exit codes, and this host's KVM is neither \(vendor other" \
+	expect 3 "tracepoint fallback: the kvm:kvm_exit tracepoint reports VMX or SVM exit codes, and this host's KVM is neither \(vendor other" \
 		env EXITBENCH_VENDOR=other "$bin" --once
-	expect 1 "^exit_top: no /sys/kernel/debug/kvm/exit_reasons: " env EXITBENCH_VENDOR=vmx "$bin" --source debugfs --once
+	expect 3 "^exit_top: no /sys/kernel/debug/kvm/exit_reasons: " env EXITBENCH_VENDOR=vmx "$bin" --source debugfs --once
 	if grep -q tracepoint "$tmp/out"; then not_ok "--source debugfs mentions a fallback"; else ok "--source debugfs: no fallback"; fi
 fi
-expect 1 "^exit_top: the kvm:kvm_exit tracepoint reports VMX or SVM exit codes.*vendor other" \
+expect 3 "^exit_top: the kvm:kvm_exit tracepoint reports VMX or SVM exit codes.*vendor other" \
 	env EXITBENCH_VENDOR=other "$bin" --source tracepoint --once
 # In a private mount namespace: debugfs mounted (stock kernel message), and
 # tracefs too, so the tracepoint fallback opens its counters (they stay at
@@ -324,7 +331,7 @@ expect 1 "^exit_top: the kvm:kvm_exit tracepoint reports VMX or SVM exit codes.*
 if [ "$(id -u)" -eq 0 ] && unshare -m true 2>/dev/null; then
 	ns() { unshare -m sh -c 'mount -t debugfs none /sys/kernel/debug && mount -t tracefs nodev /sys/kernel/tracing && exec "$@"' sh "$@"; }
 	if ns test ! -e /sys/kernel/debug/kvm/exit_reasons; then
-		expect 1 "debugfs table: no /sys/kernel/debug/kvm/exit_reasons: (this kernel does not have the exit-stats patch series \(kernel/patches\)|KVM is not loaded)" \
+		expect 3 "debugfs table: no /sys/kernel/debug/kvm/exit_reasons: (this kernel does not have the exit-stats patch series \(kernel/patches\)|KVM is not loaded)" \
 			ns env EXITBENCH_VENDOR=other "$bin" --once
 	fi
 	if ns test -e /sys/kernel/tracing/events/kvm/kvm_exit/id; then
@@ -332,9 +339,9 @@ if [ "$(id -u)" -eq 0 ] && unshare -m true 2>/dev/null; then
 			expect 0 "source: kvm:kvm_exit tracepoint, [0-9]+ CPUs x [0-9]+ reasons  vendor: $v" \
 				ns env EXITBENCH_VENDOR=$v "$bin" --once -d 50ms
 		done
-		expect 0 "cycles: n/a \(the tracepoint does not time exits" ns env EXITBENCH_VENDOR=svm "$bin" --source tracepoint -n 2 -d 20ms
+		expect 0 "cycles: n/a \(the tracepoint does not time exits" ns env EXITBENCH_VENDOR=svm "$bin" --source tracepoint --samples 2 -d 20ms
 		expect 0 "^sample,time_s,interval_s,reason,name,exits,cycles,exits_delta,cycles_delta$" \
-			ns env EXITBENCH_VENDOR=vmx "$bin" --source tracepoint --csv -n 3 -d 10ms
+			ns env EXITBENCH_VENDOR=vmx "$bin" --source tracepoint --csv --samples 3 -d 10ms
 	else
 		echo "# skip: no kvm:kvm_exit event in tracefs here"
 	fi
@@ -345,9 +352,9 @@ fi
 echo "# what one sample costs"
 {
 	echo "# vendor vmx"
-	echo "# reason name count cycles"
+	echo "# reason count cycles l2_count l2_cycles name"
 	for r in 0 1 2 7 9 10 12 13 14 18 28 29 30 31 32 40 44 48 49 54; do
-		echo "$r R$r $((r * 123456789 + 1)) $((r * 98765432101 + 7))"
+		echo "$r $((r * 123456789 + 1)) $((r * 98765432101 + 7)) 0 0 R$r"
 	done
 } >"$tmp/t20"
 if "$bin" --debugfs "$tmp/t20" --bench 1000 >"$tmp/bench" 2>&1 && grep -qE '^read\+parse_us: median [0-9.]+ p10 [0-9.]+ p90 [0-9.]+ max [0-9.]+$' "$tmp/bench"; then

@@ -15,7 +15,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
 env=${EMU_PROFILE_ENV:-qemu-tcg}
 tmp=$(mktemp -d /tmp/exitbench-profile-emu.XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
+trap '[ -n "${KEEP:-}" ] || rm -rf "$tmp"' EXIT
 pass=0
 fail=0
 t0=$(date +%s)
@@ -51,8 +51,8 @@ check(s["total_exits"] > 1000, f"a boot takes many exits: {s['total_exits']}")
 def table(name):
     rows = {}
     for line in open(os.path.join(run, "raw", name)).read().splitlines()[2:]:
-        f = line.split(" ")
-        rows[(f[0], " ".join(f[1:-2]))] = int(f[-2])
+        f = line.split(" ")  # reason count cycles l2_count l2_cycles name
+        rows[(f[0], " ".join(f[5:]))] = int(f[1])
     return rows
 before, after = table("table_before.txt"), table("table_after.txt")
 sums = {}
@@ -112,16 +112,16 @@ refused() {
 }
 
 echo "# failures end the run clearly ($(elapsed))"
-refused stock-kernel 1 'does not have the exit-stats patch series' --env "$env" --kernel "$stock"
-refused guest-panics 1 'guest kernel panicked: .*Kernel panic' --env "$env" --kernel "$patched" \
+refused stock-kernel 3 'does not have the exit-stats patch series' --env "$env" --kernel "$stock"
+refused guest-panics 3 'guest kernel panicked: .*Kernel panic' --env "$env" --kernel "$patched" \
 	--guest-append rdinit=/nonexistent
 echo 'not a kernel' >"$tmp/bogus-bzImage"
-refused guest-unloadable 1 'the VM exited with status 1' --env "$env" --kernel "$patched" \
+refused guest-unloadable 3 'the VM exited with status 1' --env "$env" --kernel "$patched" \
 	--guest-kernel "$tmp/bogus-bzImage"
 if [ -e /sys/kernel/debug/kvm/exit_reasons ]; then
 	echo "# skip: this host has the exit-stats table: the native refusal is not tested here"
 else
-	refused native-refused 1 '(debugfs is not mounted|exit-stats patch series|needs /dev/kvm)' \
+	refused native-refused 3 '(debugfs is not mounted|exit-stats patch series|needs /dev/kvm)' \
 		--env native -- qemu-system-x86_64 -enable-kvm
 fi
 

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 """Tests of ./boot_profile that need no emulator (a few seconds):
 
-- profile_helper compact + lib/profile_report.py rebuild give back exit_top's CSV
+- profile_helper compact + analysis/profile_report.py rebuild give back exit_top's CSV
   exactly, on synthetic timelines and on a real exit_top run against a
   table that a writer keeps changing;
 - the analysis of a synthetic run: totals are the counter deltas, the sum
@@ -30,8 +30,9 @@ import sys
 import tempfile
 
 TOP = os.path.realpath(os.path.join(os.path.dirname(__file__), "..", ".."))
-sys.path.insert(0, os.path.join(TOP, "lib"))
-import profile_report as prof  # noqa: E402
+sys.path.insert(0, TOP)
+os.environ["PYTHONPATH"] = TOP  # for python3 -m analysis.profile_report
+from analysis import profile_report as prof  # noqa: E402
 
 HELPER = os.path.join(TOP, "build", "profile", "profile_helper")
 EXIT_TOP = os.path.join(TOP, "exit_top")
@@ -57,11 +58,11 @@ VMX_NAMES = {"1": "EXTERNAL_INTERRUPT", "10": "CPUID", "12": "HLT", "30": "IO_IN
 
 def table_text(counts, vendor="vmx"):
     """The global debugfs table of {reason: (exits, cycles)}."""
-    lines = [f"# vendor {vendor}", "# reason name count cycles"]
+    lines = [f"# vendor {vendor}", "# reason count cycles l2_count l2_cycles name"]
     for r in sorted(counts, key=int):
         e, c = counts[r]
         if e:
-            lines.append(f"{r} {VMX_NAMES[r]} {e} {c}")
+            lines.append(f"{r} {e} {c} 0 0 {VMX_NAMES[r]}")
     return "\n".join(lines) + "\n"
 
 
@@ -164,7 +165,7 @@ def make_raw(d, tables=None, console=None, vm_status=0, top_status=0, origin=Tru
 
 def analyze(raw, out, *extra):
     os.makedirs(out, exist_ok=True)
-    return subprocess.run([sys.executable, os.path.join(TOP, "lib", "profile_report.py"), "analyze", raw, out,
+    return subprocess.run([sys.executable, "-m", "analysis.profile_report", "analyze", raw, out,
                            "--env", "qemu-tcg", "--run-id", "test", "--interval", "10ms",
                            "--interval-s", "0.01", *extra], capture_output=True, text=True)
 
@@ -281,8 +282,8 @@ def run_tests(tmp):
         r = analyze(d, o)
         produced = sorted(f for f in os.listdir(o) if f != "FAILED")
         failed_text = open(os.path.join(o, "FAILED")).read() if os.path.exists(os.path.join(o, "FAILED")) else ""
-        ok(r.returncode == 1 and want in r.stderr and want in failed_text and not produced,
-           f"{name}: exit 1, says '{want}', FAILED written, no result file",
+        ok(r.returncode == 3 and want in r.stderr and want in failed_text and not produced,
+           f"{name}: exit 3, says '{want}', FAILED written, no result file",
            f"exit {r.returncode}, stderr {r.stderr[-300:]!r}, files {produced}")
 
     print("# --interval off: totals only")
@@ -293,7 +294,7 @@ def run_tests(tmp):
     os.unlink(os.path.join(d, "exit_top.status"))
     o = os.path.join(tmp, "out-off")
     os.makedirs(o)
-    r = subprocess.run([sys.executable, os.path.join(TOP, "lib", "profile_report.py"), "analyze", d, o, "--env", "bochs",
+    r = subprocess.run([sys.executable, "-m", "analysis.profile_report", "analyze", d, o, "--env", "bochs",
                         "--interval", "off"], capture_output=True, text=True)
     s = json.load(open(os.path.join(o, "summary.json"))) if r.returncode == 0 else {}
     want = sum(v[0] for v in tables[-1].values()) - sum(v[0] for v in tables[0].values())
@@ -414,7 +415,7 @@ def check_outputs(out, tables, stdout):
     dat = open(os.path.join(out, "exits_per_s.dat")).read()
     ok("30 IO_INSTRUCTION" in dat, "the stacked plot's data names its reasons")
     r = analyze(os.path.join(os.path.dirname(out), "raw1"), out)
-    ok(r.returncode == 1 and "never overwritten" in r.stderr, "a second analysis into the same directory is refused",
+    ok(r.returncode == 3 and "never overwritten" in r.stderr, "a second analysis into the same directory is refused",
        r.stderr)
 
 
@@ -462,6 +463,7 @@ def cli_tests(tmp):
                        (["--env", "native", "--guest-kernel", "x", "--", "true"], "needs --env bochs or qemu-tcg"),
                        (["--env", "qemu-tcg", "--", "qemu-system-x86_64"], "for --env native"),
                        (["--env", "qemu-tcg", "--guest-kernel", "/nonexistent"], "no such file"),
+                       (["--env", "qemu-tcg", "--guest-kernel", "/tmp"], "--guest-kernel /tmp: is a directory"),
                        (["--env", "qemu-tcg", "--guest-append", "a'b"], "quotes"),
                        (["--env", "qemu-kvm"], "not offered")]:
         r = run(args + ["--results", res])
@@ -474,19 +476,19 @@ def cli_tests(tmp):
     if os.path.exists("/sys/kernel/debug/kvm/exit_reasons"):
         print("# skip: this host's kernel has the exit-stats table; the refusal is not tested here")
     elif not os.path.exists("/dev/kvm"):
-        ok(r.returncode == 1 and "needs /dev/kvm" in r.stderr, "--env native without /dev/kvm: refused", r.stderr)
+        ok(r.returncode == 3 and "needs /dev/kvm" in r.stderr, "--env native without /dev/kvm: refused", r.stderr)
     else:
-        ok(r.returncode == 1 and reason in r.stderr and "--env bochs or qemu-tcg" in r.stderr,
-           f"--env native on a kernel without the counters: exit 1, '{reason}', what to do", r.stderr[-400:])
+        ok(r.returncode == 3 and reason in r.stderr and "--env bochs or qemu-tcg" in r.stderr,
+           f"--env native on a kernel without the counters: exit 3, '{reason}', what to do", r.stderr[-400:])
         # In a private mount namespace with debugfs mounted, the reason is the kernel's.
         if shutil.which("unshare") and os.geteuid() == 0:
             rr = subprocess.run(["unshare", "-m", "sh", "-c", "mount -t debugfs none /sys/kernel/debug && "
                                  f"exec {bp} --env native --results {res} -- true"],
                                 capture_output=True, text=True, timeout=120)
-            if "mount" in rr.stderr and rr.returncode != 1:
+            if "mount" in rr.stderr and rr.returncode != 3:
                 print("# skip: cannot mount debugfs in a mount namespace here")
             else:
-                ok(rr.returncode == 1 and "does not have the exit-stats patch series" in rr.stderr,
+                ok(rr.returncode == 3 and "does not have the exit-stats patch series" in rr.stderr,
                    "--env native, debugfs mounted, stock kernel: 'does not have the exit-stats patch series'",
                    rr.stderr[-400:])
     ok(not [d for d in (os.listdir(res) if os.path.exists(res) else []) if not d.startswith(".")],
@@ -501,24 +503,24 @@ def cli_tests(tmp):
 FAKE_VM = r"""#!/bin/sh
 # A fake VM for tests: prints a console and moves the fake table's counters.
 t=$1
-put() { printf '# vendor vmx\n# reason name count cycles\n%s' "$1" >"$t.new" && mv "$t.new" "$t"; }
+put() { printf '# vendor vmx\n# reason count cycles l2_count l2_cycles name\n%s' "$1" >"$t.new" && mv "$t.new" "$t"; }
 sleep 0.05
 echo "Linux version fake"
-put '10 CPUID 30 3000
-48 EPT_VIOLATION 40 8000
+put '10 30 3000 0 0 CPUID
+48 40 8000 0 0 EPT_VIOLATION
 '
 sleep 0.05
 echo "fake: burst of IO now"
-put '10 CPUID 30 3000
-30 IO_INSTRUCTION 900 90000
-48 EPT_VIOLATION 40 8000
+put '10 30 3000 0 0 CPUID
+30 900 90000 0 0 IO_INSTRUCTION
+48 40 8000 0 0 EPT_VIOLATION
 '
 sleep 0.05
 echo "Run /init as init process"
-put '10 CPUID 30 3000
-12 HLT 2 40000
-30 IO_INSTRUCTION 905 91000
-48 EPT_VIOLATION 40 8000
+put '10 30 3000 0 0 CPUID
+12 2 40000 0 0 HLT
+30 905 91000 0 0 IO_INSTRUCTION
+48 40 8000 0 0 EPT_VIOLATION
 '
 sleep 0.03
 echo "reboot: Power down"
@@ -528,7 +530,7 @@ echo "reboot: Power down"
 def native_fake_run(tmp, run):
     table = os.path.join(tmp, "fake_table")
     with open(table, "w") as f:
-        f.write("# vendor vmx\n# reason name count cycles\n10 CPUID 10 1000\n")
+        f.write("# vendor vmx\n# reason count cycles l2_count l2_cycles name\n10 10 1000 0 0 CPUID\n")
     vm = os.path.join(tmp, "fake_vm.sh")
     with open(vm, "w") as f:
         f.write(FAKE_VM)
@@ -557,10 +559,10 @@ def native_fake_run(tmp, run):
     r = run(["--env", "native", "--results", res2, "--", "sh", "-c", "echo hello; exit 0"],
             env={"EXITBENCH_PROFILE_TABLE": table})
     dirs = os.listdir(res2) if os.path.exists(res2) else []
-    ok(r.returncode == 1 and "never powered off" in r.stderr and dirs and all(x.startswith(".") for x in dirs)
+    ok(r.returncode == 3 and "never powered off" in r.stderr and dirs and all(x.startswith(".") for x in dirs)
        and os.path.exists(os.path.join(res2, dirs[0], "FAILED")) and
        not os.path.exists(os.path.join(res2, dirs[0], "summary.json")),
-       "native run of a guest that does not power off: exit 1, says so, only .partial with FAILED",
+       "native run of a guest that does not power off: exit 3, says so, only .partial with FAILED",
        r.stderr[-400:])
 
 
