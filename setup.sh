@@ -21,12 +21,14 @@ need=()
 # Kernel under test: flex bison bc libelf-dev libssl-dev.
 # Emulators and initramfs: qemu-system-x86 bochs bochsbios vgabios bochs-term
 # isolinux syslinux-common xorriso cpio busybox-static. Plots: gnuplot-nox.
-# Tests: python3-scipy (./compare's statistics checked against SciPy's).
+# Tests: python3-scipy (./compare's statistics checked against SciPy's);
+# kernel/check.sh: python3-ply (checkpatch's SPDX check), python3-docutils
+# (the series' documentation).
 pkgs=(gcc make libc6-dev python3 xz-utils linux-source-6.12 util-linux
 	flex bison bc libelf-dev libssl-dev
 	qemu-system-x86 bochs bochsbios vgabios bochs-term isolinux syslinux-common
 	xorriso cpio busybox-static gnuplot-nox
-	python3-scipy)
+	python3-scipy python3-ply python3-docutils)
 for pkg in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
