@@ -33,12 +33,22 @@ kvm-exitbench/exitbench_info --json /results/metadata.json 2>/results/exitbench_
 
 # ksft NAME ARGS...: one run of the runner. Through a pipe: the runner opens
 # /dev/stdout again for the tests' output, which on a file would overwrite.
+# Each test's result line is also a stage line on the console: a whole run
+# takes longer than the console's silence bound (emu/boot.sh), one test does
+# not.
 ksft() {
 	name=$1
 	shift
 	say "STAGE kselftest: run_kselftest.sh $*"
 	start=$(date +%s)
-	{ ./run_kselftest.sh "$@"; echo $? >"/results/$name.status"; } 2>&1 | cat >"/results/$name.ktap"
+	: >"/results/$name.ktap"
+	{ ./run_kselftest.sh "$@"; echo $? >"/results/$name.status"; } 2>&1 |
+		while IFS= read -r line || [ -n "$line" ]; do
+			printf '%s\n' "$line" >>"/results/$name.ktap"
+			case $line in
+			"ok "* | "not ok "*) say "STAGE kselftest: $name: $line" ;;
+			esac
+		done
 	echo $(($(date +%s) - start)) >"/results/$name.seconds"
 }
 ksft all
