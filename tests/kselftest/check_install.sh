@@ -214,6 +214,18 @@ else
 fi
 hidden "$tmp/unpacked/kselftest/run_kselftest.sh" -t kvm-exitbench:exit_io_user 2>&1 | cat >"$tmp/tarrun.ktap" || true
 ktap_check tarrun "the unpacked archive's run_kselftest.sh -t kvm-exitbench:exit_io_user" exit_io_user
+# The checker itself on that output, its result line rewritten: a run whose
+# only test skipped (kunit.py parse then exits 1) is accepted, a failed one not.
+sed -E 's/^(not )?ok 1 (selftests: kvm-exitbench: exit_io_user).*/ok 1 \2 # SKIP/' "$tmp/tarrun.ktap" >"$tmp/skip.ktap"
+sed -E 's/^(not )?ok 1 (selftests: kvm-exitbench: exit_io_user).*/not ok 1 \2 # exit=1/' "$tmp/tarrun.ktap" >"$tmp/fail.ktap"
+if python3 tests/kselftest/check_ktap.py "$tmp/skip.ktap" --kunit "$kunit" --tests exit_io_user >"$tmp/skip.check" 2>&1 &&
+	! python3 tests/kselftest/check_ktap.py "$tmp/fail.ktap" --kunit "$kunit" --tests exit_io_user >"$tmp/fail.check" 2>&1 &&
+	grep -q '^not ok - no test failed' "$tmp/fail.check"; then
+	ok "check_ktap.py: a run whose one test skipped passes, one whose test failed does not"
+else
+	grep '^not ok' "$tmp/skip.check" "$tmp/fail.check" | head -n 5
+	not_ok "check_ktap.py on a skipped and a failed single-test run"
+fi
 rc=0
 make -s kselftest-tarball KSFT_FORMAT=zip KSFT_TARBALL="$tmp/x" >"$tmp/badfmt" 2>&1 || rc=$?
 if [ "$rc" -ne 0 ] && grep -q 'one of tar, targz, tarbz2, tarxz' "$tmp/badfmt"; then

@@ -118,7 +118,12 @@ def main():
     statuses = {}
     if data is not None:
         statuses = {c["name"]: c["status"] for c in data.get("test_cases", [])}
-    check(rc in ((0, 1) if args.allow_fail else (0,)), f"kunit.py parse exit status {rc}",
+    # kunit.py parse exits 1 when the run's status is not SUCCESS, which is
+    # also the case when every test skipped (e.g. one test, 'not measurable
+    # here' on a loaded machine): that is not a failure of the output.
+    all_skipped = bool(statuses) and all(s == "SKIP" for s in statuses.values())
+    check(rc == 0 or (rc == 1 and (args.allow_fail or all_skipped)),
+          f"kunit.py parse exit status {rc}" + (" (every test skipped)" if rc == 1 and all_skipped else ""),
           [line for line in printed if "FAILED" in line or "CRASHED" in line][:10])
 
     # The top level, read here.
