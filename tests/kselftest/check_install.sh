@@ -173,8 +173,11 @@ echo "# DIR/kvm-exitbench/run_all.sh, then ./history import of its run ($(elapse
 rc=0
 hidden "$dest/kvm-exitbench/run_all.sh" --results "$tmp/results" io_user -t 3 >"$tmp/runall.out" 2>&1 || rc=$?
 run=$(find "$tmp/results" -mindepth 1 -maxdepth 1 -name '2*' 2>/dev/null | head -n 1)
-if [ "$rc" -eq 0 ] && [ -n "$run" ] && python3 tests/check_summary.py "$run" exit_io_user >"$tmp/sum" 2>&1; then
-	ok "installed run_all.sh: $(cat "$tmp/sum")"
+# Exit 4: the one test skipped, e.g. 'not measurable here' on a loaded
+# software hypervisor; the run directory must be complete all the same.
+if { [ "$rc" -eq 0 ] || [ "$rc" -eq 4 ]; } && [ -n "$run" ] &&
+	python3 tests/check_summary.py "$run" exit_io_user >"$tmp/sum" 2>&1; then
+	ok "installed run_all.sh (exit $rc): $(cat "$tmp/sum")"
 else
 	tail -n 5 "$tmp/runall.out"
 	not_ok "installed run_all.sh: exit $rc"
