@@ -124,6 +124,22 @@ static void write_source(struct json *j, const struct counter_set *cs,
 		json_end_object(j);
 	}
 	json_end_array(j);
+	json_kv_string(j, "found", s->found[0] ? s->found : NULL);
+	/* The names the kernel prints, beside its own tables' (./check_kernel). */
+	json_key(j, "printed_names");
+	json_begin_array(j);
+	for (i = 0; i < s->n_printed; i++) {
+		enum vendor v = cs->target ? cs->target->vendor : VENDOR_OTHER;
+		const char *k = v == VENDOR_SVM ? svm_reason_name(s->printed[i].code) :
+				v == VENDOR_VMX ? vmx_reason_name(s->printed[i].code) : NULL;
+
+		json_begin_object(j);
+		json_kv_u64(j, "code", s->printed[i].code);
+		json_kv_string(j, "printed", s->printed[i].name);
+		json_kv_string(j, "kernel", k);
+		json_end_object(j);
+	}
+	json_end_array(j);
 	if (s->usable && s->judges_other) {
 		json_kv_u64(j, "unexpected", s->other);
 		json_kv_string(j, "unexpected_verdict", verdict_name(s->other_verdict));
