@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "kselftest.h"
@@ -65,6 +66,20 @@ static void write_summary(struct json *j, const char *key, const struct summary 
 	json_kv_double(j, "stddev", s->stddev * scale);
 	json_kv_double(j, "cv", s->cv);
 	json_end_object(j);
+}
+
+/* The code whose name in the kernel's tables is @name (any case); -1: none. */
+static int64_t printed_code(enum vendor v, const char *name)
+{
+	uint32_t c;
+
+	for (c = 0; c <= 0x500 && v != VENDOR_OTHER; c++) {
+		const char *k = v == VENDOR_SVM ? svm_reason_name(c) : vmx_reason_name(c);
+
+		if (k && !strcasecmp(k, name))
+			return c;
+	}
+	return -1;
 }
 
 static void write_source(struct json *j, const struct counter_set *cs,
@@ -137,6 +152,8 @@ static void write_source(struct json *j, const struct counter_set *cs,
 		json_kv_u64(j, "code", s->printed[i].code);
 		json_kv_string(j, "printed", s->printed[i].name);
 		json_kv_string(j, "kernel", k);
+		/* The reason the kernel's tables give the printed name, if any. */
+		json_kv_i64(j, "printed_is", printed_code(v, s->printed[i].name));
 		json_end_object(j);
 	}
 	json_end_array(j);
