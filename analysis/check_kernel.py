@@ -16,6 +16,7 @@ that disagree with its own tables, and a summary; --json writes the same
 """
 import json
 import os
+import re
 import sys
 
 from analysis.cli import ToolError, UsageError, loads_strict, run, write_stdout
@@ -64,6 +65,8 @@ FIX = {
              "SVM_EXIT_REASONS in <asm/svm.h>) instead of a hand-written table",
     "other": "index the counters by the basic exit reason (exit_reason.basic on VMX, "
              "the exit code on SVM)",
+    "undefined": "answer a reason that the SDM / APM does not define with EAX = EBX = ECX = 0 and "
+                 "EDX = 0xFFFFFFFF",
     "lost": "several vCPUs update a global counter at once: use per-vCPU counters, or "
             "atomic64_inc() / per-CPU counters",
 }
@@ -127,59 +130,54 @@ def diagnose_test(name, res):
         return out, subj
     exp, cnt = mine["expected"], mine["counted"]
     out.update(expected=exp, counted=cnt, reason=rname, code=code)
-    seen = None
+    tp_each = {}
     if tp is not None and tp is not subj:
-        r = reason_of(tp, code)
-        seen = r["counted"] if r else None
-        out["tracepoint_counted"] = seen
-    evidence = f"the tracepoint saw {seen}" if seen is not None else "the tracepoint could not count here"
+        tp_each = {r["code"]: r.get("cross_check_counted") for r in tp.get("reasons") or []}
+        out["tracepoint_counted"] = tp_each.get(code)
+
+    def evidence(r):
+        """What the tracepoint and the counter saw of @r in the window both counted."""
+        seen, xc = tp_each.get(r["code"]), r.get("cross_check_counted")
+        if seen is None or xc is None:
+            return "the tracepoint could not count here"
+        return f"in the window both counted, the tracepoint saw {seen}, the counter {xc}"
+
+    def classify(r, primary):
+        """(finding, detail, fix) of plan reason @r that the subject got wrong."""
+        e, c, nm = r["expected"], r["counted"], r["name"]
+        if e and c == 2 * e:
+            return "counted twice", f"{nm} (reason {r['code']}): {c} counted for {e} exits; {evidence(r)}", FIX["twice"]
+        if c > e:
+            return "counted too often", f"{nm} (reason {r['code']}): {c} counted for {e} exits; {evidence(r)}", None
+        for o in subj.get("reasons") or []:
+            if o.get("kind") == "judged" and o.get("code") != r["code"] and o.get("expected") is not None \
+                    and o["counted"] - o["expected"] == e - c:
+                return ("counted under another reason",
+                        f"{e - c} {nm} exits (reason {r['code']}) counted as {o['name']} (reason {o['code']}); "
+                        f"{evidence(r)}", FIX["other"])
+        vcpus = res.get("vcpus") or 1
+        if isinstance(vcpus, int) and vcpus > 1 and c > 0:
+            return ("lost under concurrency",
+                    f"{nm}: {c} of {e} counted with {vcpus} vCPUs exiting at once; {evidence(r)}", FIX["lost"])
+        cause = FASTPATH.get(name) if primary else None
+        part = "none" if c == 0 else f"{c}"
+        return ("missed", f"{nm} (reason {r['code']}): counted {part} of {e}; {evidence(r)}"
+                + (f"; likely cause: {cause}" if cause else ""), FIX["missed"] if cause else None)
+
     if mine.get("verdict") == "exact":
         # Every reason of the plan that the subject judges, exact too?
         bad = [r for r in subj.get("reasons") or []
-               if r.get("kind") == "judged" and r.get("verdict") not in ("exact", None)]
+               if r.get("kind") == "judged" and r.get("verdict") not in ("exact", None)
+               and r.get("expected") is not None]
         if not bad:
             out["finding"] = "counted exactly"
             out["detail"] = f"{rname} (reason {code}): {cnt} of {exp} expected exits"
             return out, subj
-        r = bad[0]
-        out["finding"] = "missed" if r["counted"] < (r["expected"] or 0) else "counted too often"
-        out["detail"] = (f"{rname} exact ({cnt}), but {r['name']} (reason {r['code']}): "
-                         f"counted {r['counted']} of {r['expected']}")
+        f, detail, fix = classify(bad[0], False)
+        out.update(finding=f, detail=f"{rname} exact ({cnt}), but {detail}", fix=fix)
         return out, subj
-    if exp and cnt == 2 * exp:
-        out["finding"] = "counted twice"
-        out["detail"] = f"{rname}: {cnt} counted for {exp} exits ({evidence})"
-        out["fix"] = FIX["twice"]
-        return out, subj
-    if cnt < exp:
-        # Did the missing exits show up under another reason?
-        moved = None
-        for r in subj.get("reasons") or []:
-            if r.get("kind") == "judged" and r.get("code") != code and r.get("expected") is not None \
-                    and r["counted"] - r["expected"] == exp - cnt:
-                moved = r
-        if moved is not None:
-            out["finding"] = "counted under another reason"
-            out["detail"] = (f"{exp - cnt} {rname} exits (reason {code}) counted as {moved['name']} "
-                             f"(reason {moved['code']}); {evidence}")
-            out["fix"] = FIX["other"]
-            return out, subj
-        vcpus = res.get("vcpus") or 1
-        if isinstance(vcpus, int) and vcpus > 1 and cnt > 0:
-            out["finding"] = "lost under concurrency"
-            out["detail"] = (f"{rname}: {cnt} of {exp} counted with {vcpus} vCPUs exiting at once "
-                             f"({evidence})")
-            out["fix"] = FIX["lost"]
-            return out, subj
-        out["finding"] = "missed"
-        part = "none" if cnt == 0 else f"{cnt}"
-        cause = FASTPATH.get(name)
-        out["detail"] = (f"{rname} (reason {code}): counted {part} of {exp}; {evidence}"
-                         + (f"; likely cause: {cause}" if cause else ""))
-        out["fix"] = FIX["missed"] if cause else None
-        return out, subj
-    out["finding"] = "counted too often"
-    out["detail"] = f"{rname}: {cnt} counted for {exp} exits ({evidence})"
+    f, detail, fix = classify(mine, True)
+    out.update(finding=f, detail=detail, fix=fix)
     return out, subj
 
 
@@ -205,6 +203,22 @@ def wrong_names(subjects, vendor):
     return out
 
 
+def undefined_convention(found):
+    """course-cpuid's answer for a reason no table defines: the convention of
+    course assignments is all zeros but EDX = 0xFFFFFFFF, which tells "no
+    such reason" from "no exits of it"."""
+    m = re.search(r"undefined reason (0x[0-9a-f]+): EAX (0x[0-9a-f]+) EBX (0x[0-9a-f]+) "
+                  r"ECX (0x[0-9a-f]+) EDX (0x[0-9a-f]+)", found or "")
+    if not m:
+        return None
+    reason, eax, ebx, ecx, edx = (int(x, 16) for x in m.groups())
+    if (eax, ebx, ecx, edx) == (0, 0, 0, 0xFFFFFFFF):
+        return None
+    return (f"for reason {reason:#x}, which no exit-reason table defines, the per-reason leaf answers "
+            f"EAX {eax:#x} EBX {ebx:#x} ECX {ecx:#x} EDX {edx:#x}: the convention is all zeros with "
+            f"EDX 0xFFFFFFFF, so that a guest can tell an undefined reason from one with no exits")
+
+
 def diagnose(run_dir):
     meta = load(os.path.join(run_dir, "metadata.json"))
     names = sorted(f[:-5] for f in os.listdir(run_dir) if f.startswith("exit_") and f.endswith(".json"))
@@ -223,12 +237,15 @@ def diagnose(run_dir):
     vendor = meta.get("vendor")
     interfaces = sorted({t["interface"] for t in tests if t.get("interface")})
     names_bad = wrong_names(subjects, vendor)
+    conventions = sorted({c for c in (undefined_convention(found.get("course-cpuid")),) if c})
     counts = {}
     for t in tests:
         counts[t["finding"]] = counts.get(t["finding"], 0) + 1
     fixes = sorted({t["fix"] for t in tests if t.get("fix")})
     if names_bad:
         fixes.append(FIX["names"])
+    if conventions:
+        fixes.append(FIX["undefined"])
     return {
         "schema_version": 1,
         "kernel": meta.get("kernel") or meta.get("kernel_version"),
@@ -236,10 +253,11 @@ def diagnose(run_dir):
         "interfaces": [{"name": i, "what": WHAT.get(i, i), "found": found.get(i)} for i in interfaces],
         "tests": tests,
         "wrong_names": names_bad,
+        "wrong_conventions": conventions,
         "summary": counts,
         "what_to_do": fixes,
         "all_exact": all(t["finding"] in ("counted exactly", "not checked") for t in tests)
-                     and not names_bad and counts.get("counted exactly", 0) > 0,
+                     and not names_bad and not conventions and counts.get("counted exactly", 0) > 0,
     }
 
 
@@ -254,8 +272,11 @@ def text(d):
         lines.append(f"  {t['test']:<{w}}  {t['finding']}: {t.get('detail', '')}")
     for n in d["wrong_names"]:
         lines.append(f"  wrong name: {n['finding']}")
+    for c in d["wrong_conventions"]:
+        lines.append(f"  wrong convention: {c}")
     s = ", ".join(f"{v} {k}" for k, v in sorted(d["summary"].items()))
-    lines.append(f"summary: {len(d['tests'])} tests: {s}; {len(d['wrong_names'])} wrong names")
+    lines.append(f"summary: {len(d['tests'])} tests: {s}; {len(d['wrong_names'])} wrong names, "
+                 f"{len(d['wrong_conventions'])} wrong conventions")
     if d["all_exact"]:
         lines.append("verdict: every exit checked was counted exactly, under the right reason")
     for f in d["what_to_do"]:
