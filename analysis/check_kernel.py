@@ -220,11 +220,10 @@ def undefined_convention(found):
 
 
 def diagnose(run_dir):
-    meta = load(os.path.join(run_dir, "metadata.json"))
     names = sorted(f[:-5] for f in os.listdir(run_dir) if f.startswith("exit_") and f.endswith(".json"))
     if not names:
-        raise UsageError(f"{run_dir}: no exit_*.json results (not a run directory of run_all.sh?)",
-                        EXIT_USAGE)
+        raise UsageError(f"{run_dir}: no exit_*.json results (not a run directory of run_all.sh?)")
+    meta = load(os.path.join(run_dir, "metadata.json"))
     tests, subjects, found = [], [], {}
     for n in names:
         res = load(os.path.join(run_dir, n + ".json"))

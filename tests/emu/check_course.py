@@ -8,7 +8,7 @@ and the wrong conventions. Prints one line; exit 0 when the diagnosis names
 exactly the bugs given, 1 when not, 2 bad input.
 
 usage: check_course.py JSON --interface NAME [--found REGEX] [--reference JSON]
-         [--expect TEST=FINDING]... [--names CODE,CODE...] [--convention]
+         [--expect TEST=FINDING-REGEX]... [--names CODE,CODE...] [--convention]
 """
 import argparse
 import json
@@ -40,7 +40,10 @@ def main():
     wrong = []
     for t in d["tests"]:
         exp = want.get(t["test"], "not checked" if t["test"] in skipped else "counted exactly")
-        if t["finding"] != exp:
+        # A test the platform skipped this time names no bug, and no false one.
+        if t["finding"] == "not checked" and t["test"] not in want:
+            continue
+        if not re.fullmatch(exp, t["finding"]):
             wrong.append(f"{t['test']}: {t['finding']} ({t.get('detail')}), want {exp}")
         if t["finding"] != "not checked" and t.get("interface") != a.interface:
             wrong.append(f"{t['test']}: read through {t.get('interface')}, want {a.interface}")
