@@ -12,7 +12,7 @@ have. With no interface of its own (a stock kernel) the tracepoint itself
 is the subject. Prints one finding per test, the names the kernel prints
 that disagree with its own tables, and a summary; --json writes the same
 (FILE must not exist). Exit status: 0 every checked test counted exactly,
-1 findings, 2 bad input, 3 a write failed.
+1 findings, 2 bad input, 3 a write failed, 4 nothing could be checked.
 """
 import json
 import os
@@ -313,6 +313,11 @@ def main(argv):
         except OSError as e:
             raise ToolError(f"cannot write {out}: {e.strerror}")
     write_stdout(text(d))
+    if all(t["finding"] == "not checked" for t in d["tests"]) and not d["wrong_names"] \
+            and not d["wrong_conventions"]:
+        print(f"{PROG}: NOTHING WAS CHECKED: no test could be judged here (the reasons are above)",
+              file=sys.stderr)
+        return 4
     return 0 if d["all_exact"] else 1
 
 
