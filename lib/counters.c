@@ -12,6 +12,9 @@ extern const struct counter_source_ops counter_tracepoint;
 extern const struct counter_source_ops counter_statsfd;
 extern const struct counter_source_ops counter_vmm;
 extern const struct counter_source_ops counter_dmesg;
+extern const struct counter_source_ops counter_course_cpuid;
+extern const struct counter_source_ops counter_kmsg_dump;
+extern const struct counter_source_ops counter_file;
 
 /* Priority order: the first usable source that sees the reason decides. */
 const struct counter_source_ops *const counter_sources[] = {
@@ -23,6 +26,9 @@ const struct counter_source_ops *const counter_sources[] = {
 	&counter_statsfd,
 	&counter_vmm,
 	&counter_dmesg,
+	&counter_file,
+	&counter_course_cpuid,
+	&counter_kmsg_dump,
 	NULL,
 };
 
@@ -55,30 +61,70 @@ enum verdict judge(uint64_t expected, uint64_t counted, double tolerance)
 	return VERDICT_MISMATCH;
 }
 
-static const struct counter_source_ops *find_source(const char *name, size_t len)
+/* One element of a --counters list. */
+struct list_item {
+	const struct counter_source_ops *ops;	/* NULL: "default" */
+	bool optional;
+	const char *arg;
+	size_t arg_len;
+};
+
+static int parse_item(const char *p, size_t n, struct list_item *it)
 {
 	int i;
 
-	for (i = 0; counter_sources[i]; i++)
-		if (strlen(counter_sources[i]->name) == len &&
-		    !strncmp(counter_sources[i]->name, name, len))
-			return counter_sources[i];
-	return NULL;
+	memset(it, 0, sizeof(*it));
+	if (n == 7 && !strncmp(p, "default", 7))
+		return 0;
+	if (n > 4 && !strncmp(p, "try:", 4)) {
+		it->optional = true;
+		p += 4;
+		n -= 4;
+	}
+	for (i = 0; counter_sources[i]; i++) {
+		const struct counter_source_ops *o = counter_sources[i];
+		size_t l = strlen(o->name);
+
+		if (o->has_arg) {
+			if (n > l + 1 && !strncmp(p, o->name, l) && p[l] == ':') {
+				it->ops = o;
+				it->arg = p + l + 1;
+				it->arg_len = n - l - 1;
+				return 0;
+			}
+		} else if (l == n && !strncmp(p, o->name, n)) {
+			it->ops = o;
+			return 0;
+		}
+	}
+	return -1;
 }
 
-/* Is @name (NUL-terminated) in the comma-separated @list? */
-static bool listed(const char *list, const char *name)
+/* The element of @list that names @o (false: none). */
+static bool listed(const char *list, const struct counter_source_ops *o, struct list_item *out)
 {
-	size_t n = strlen(name);
 	const char *p = list;
+	bool deflt = false;
 
 	while (p && *p) {
 		const char *e = strchr(p, ',');
 		size_t len = e ? (size_t)(e - p) : strlen(p);
+		struct list_item it;
 
-		if (len == n && !strncmp(p, name, n))
-			return true;
+		if (!parse_item(p, len, &it)) {
+			if (it.ops == o) {
+				*out = it;
+				return true;
+			}
+			deflt = deflt || !it.ops;
+		}
 		p = e ? e + 1 : NULL;
+	}
+	if (deflt && !o->explicit_only) {
+		memset(out, 0, sizeof(*out));
+		out->ops = o;
+		out->optional = true;
+		return true;
 	}
 	return false;
 }
@@ -90,18 +136,49 @@ int counters_validate(const char *list, char *err, size_t len)
 	while (p) {
 		const char *e = strchr(p, ',');
 		size_t n = e ? (size_t)(e - p) : strlen(p);
+		struct list_item it;
 
-		if (!find_source(p, n)) {
+		if (parse_item(p, n, &it)) {
 			int i, off;
 
-			off = snprintf(err, len, "unknown counter source '%.*s'; known:", (int)n, p);
+			off = snprintf(err, len, "unknown counter source '%.*s'; known: default", (int)n, p);
 			for (i = 0; counter_sources[i] && off > 0 && (size_t)off < len; i++)
-				off += snprintf(err + off, len - off, " %s", counter_sources[i]->name);
+				off += snprintf(err + off, len - off, " %s%s", counter_sources[i]->name,
+						counter_sources[i]->has_arg ? ":ARG" : "");
+			if (off > 0 && (size_t)off < len)
+				snprintf(err + off, len - off, " (try:NAME: when usable)");
 			return -1;
+		}
+		if (it.arg_len >= sizeof(((struct counter_source *)0)->arg)) {
+			snprintf(err, len, "counter source argument '%.*s' is too long", (int)it.arg_len, it.arg);
+			return -1;
+		}
+		if (it.ops && it.ops->check_arg) {
+			char arg[256], why[200];
+
+			snprintf(arg, sizeof(arg), "%.*s", (int)it.arg_len, it.arg);
+			if (it.ops->check_arg(arg, why, sizeof(why))) {
+				snprintf(err, len, "counter source '%.*s': %s", (int)n, p, why);
+				return -1;
+			}
 		}
 		p = e ? e + 1 : NULL;
 	}
 	return 0;
+}
+
+void counter_source_note_name(struct counter_source *s, uint32_t code, const char *name)
+{
+	int i;
+
+	for (i = 0; i < s->n_printed; i++)
+		if (s->printed[i].code == code)
+			return;
+	if (s->n_printed == MAX_PRINTED_NAMES)
+		return;
+	s->printed[i].code = code;
+	snprintf(s->printed[i].name, sizeof(s->printed[i].name), "%s", name);
+	s->n_printed++;
 }
 
 int counters_open(struct counter_set *cs, const char *list,
@@ -116,16 +193,19 @@ int counters_open(struct counter_set *cs, const char *list,
 	if (list && counters_validate(list, err, len))
 		return -1;
 	for (i = 0; counter_sources[i]; i++) {
+		struct list_item it = { .optional = true };
 		struct counter_source *s;
 
-		if (list && !listed(list, counter_sources[i]->name))
+		if (list ? !listed(list, counter_sources[i], &it) : counter_sources[i]->explicit_only)
 			continue;
 		s = &cs->src[cs->n++];
 		s->ops = counter_sources[i];
 		s->verdict = VERDICT_EXACT;
 		s->other_verdict = VERDICT_EXACT;
+		if (it.arg)
+			snprintf(s->arg, sizeof(s->arg), "%.*s", (int)it.arg_len, it.arg);
 		if (s->ops->open(s, t, s->why, sizeof(s->why))) {
-			if (list) {
+			if (!it.optional) {
 				snprintf(err, len, "counter source '%s' cannot be used: %s",
 					 s->ops->name, s->why);
 				return -1;

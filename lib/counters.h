@@ -131,6 +131,15 @@ struct counter_source_ops {
 	 * or -1 with why in @why (the source is then dropped).
 	 */
 	int (*set_active)(struct counter_source *src, bool on, char *why, size_t len);
+	/*
+	 * Opened only when --counters names it (the readers of course-patch
+	 * interfaces: probing them costs exits and time on every other kernel).
+	 */
+	bool explicit_only;
+	/* Takes an argument: named as NAME:ARG (file:PATH:FORMAT). */
+	bool has_arg;
+	/* Check ARG before any work: 0, or -1 with why in @why. */
+	int (*check_arg)(const char *arg, char *why, size_t len);
 };
 
 enum verdict {
@@ -165,6 +174,21 @@ struct counter_source {
 	 */
 	bool sees_levels, sees_reflected, l0_handled;
 	char why[256];		/* why not usable */
+	/* NAME:ARG's ARG, for a source that takes one (has_arg). */
+	char arg[256];
+	/*
+	 * What the kernel itself calls the reasons it counts, where its
+	 * interface prints names (a course kernel's log lines): checked by
+	 * ./check_kernel against the kernel's own tables.
+	 */
+#define MAX_PRINTED_NAMES 64
+	int n_printed;
+	struct {
+		uint32_t code;
+		char name[32];
+	} printed[MAX_PRINTED_NAMES];
+	/* One line on what the source found (a detected layout, N of a dump). */
+	char found[160];
 	struct counter_reading before;
 	/* Sums over the timed windows, for the test's reason (or, when the
 	 * loop should not exit, for the exits of no expected reason). */
@@ -217,7 +241,11 @@ struct counter_set {
 
 extern const struct counter_source_ops *const counter_sources[];
 
-/* Check a --counters list; -1 with the unknown name in @err. */
+/*
+ * Check a --counters list; -1 with the unknown name in @err. Elements:
+ * NAME (must be usable), try:NAME (used when usable), default (every source
+ * opened without --counters, each when usable), file:PATH:FORMAT.
+ */
 int counters_validate(const char *list, char *err, size_t len);
 /*
  * Open the sources named in @list (NULL: all), in priority order. A source
@@ -269,5 +297,8 @@ int counters_cross_check(const struct counter_set *cs, bool *agree);
 enum verdict judge(uint64_t expected, uint64_t counted, double tolerance);
 const char *verdict_name(enum verdict v);
 enum verdict verdict_worse(enum verdict a, enum verdict b);
+
+/* Remember a name the kernel prints for @code (first one wins). */
+void counter_source_note_name(struct counter_source *s, uint32_t code, const char *name);
 
 #endif

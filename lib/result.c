@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "kselftest.h"
@@ -67,6 +68,20 @@ static void write_summary(struct json *j, const char *key, const struct summary 
 	json_end_object(j);
 }
 
+/* The code whose name in the kernel's tables is @name (any case); -1: none. */
+static int64_t printed_code(enum vendor v, const char *name)
+{
+	uint32_t c;
+
+	for (c = 0; c <= 0x500 && v != VENDOR_OTHER; c++) {
+		const char *k = v == VENDOR_SVM ? svm_reason_name(c) : vmx_reason_name(c);
+
+		if (k && !strcasecmp(k, name))
+			return c;
+	}
+	return -1;
+}
+
 static void write_source(struct json *j, const struct counter_set *cs,
 			 const struct counter_source *s)
 {
@@ -121,6 +136,24 @@ static void write_source(struct json *j, const struct counter_set *cs,
 		json_kv_string(j, "verdict", e->host || e->timing ? NULL : verdict_name(s->r_verdict[i]));
 		if (s->xcheck)
 			json_kv_u64(j, "cross_check_counted", s->xcheck_each[i]);
+		json_end_object(j);
+	}
+	json_end_array(j);
+	json_kv_string(j, "found", s->found[0] ? s->found : NULL);
+	/* The names the kernel prints, beside its own tables' (./check_kernel). */
+	json_key(j, "printed_names");
+	json_begin_array(j);
+	for (i = 0; i < s->n_printed; i++) {
+		enum vendor v = cs->target ? cs->target->vendor : VENDOR_OTHER;
+		const char *k = v == VENDOR_SVM ? svm_reason_name(s->printed[i].code) :
+				v == VENDOR_VMX ? vmx_reason_name(s->printed[i].code) : NULL;
+
+		json_begin_object(j);
+		json_kv_u64(j, "code", s->printed[i].code);
+		json_kv_string(j, "printed", s->printed[i].name);
+		json_kv_string(j, "kernel", k);
+		/* The reason the kernel's tables give the printed name, if any. */
+		json_kv_i64(j, "printed_is", printed_code(v, s->printed[i].name));
 		json_end_object(j);
 	}
 	json_end_array(j);

@@ -39,6 +39,7 @@ suite() {	# NAME CMD...
 suite "layout: one-way imports, thin commands" python3 tests/analysis/test_layout.py
 suite "statistics agree with SciPy" "$scipy_python" tests/analysis/test_stats_scipy.py
 suite "history" python3 tests/history/test_history.py
+suite "check_kernel's diagnosis" python3 tests/analysis/test_check_kernel.py
 suite "kselftest collection, installed and run here" tests/kselftest/check_install.sh
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

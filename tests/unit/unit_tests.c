@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "counters.h"
+#include "course_parse.h"
 #include "expect.h"
 #include "debugfs_table.h"
 #include "json.h"
@@ -693,6 +694,116 @@ static void test_stats_abi(void)
 	      "a cumulative stat of size 256 breaks it: %s", why);
 }
 
+
+/* Course-kernel interfaces: dump lines, dumps, counter files, CPUID layouts. */
+static void test_course_parse(void)
+{
+	struct dump_parser dp;
+	struct exit_dump d;
+	struct leaf_probe lp;
+	char name[32], why[512];
+	uint32_t r;
+	uint64_t c;
+
+	CHECK(!kmsg_dump_parse_line("KVM Exit: 10 (CPUID) occurred 1234 times", &r, &c, name, sizeof(name)) &&
+	      r == 10 && c == 1234 && !strcmp(name, "CPUID"), "report's format: %u %llu '%s'", r,
+	      (unsigned long long)c, name);
+	CHECK(!kmsg_dump_parse_line("kvm: exit reason 0x30 [EPT_VIOLATION]: 77 exits", &r, &c, name, sizeof(name)) &&
+	      r == 48 && c == 77 && !strcmp(name, "EPT_VIOLATION"), "hex reason, brackets: %u %llu '%s'", r,
+	      (unsigned long long)c, name);
+	CHECK(!kmsg_dump_parse_line("exit_reason=30 name=IO_INSTRUCTION count=5", &r, &c, name, sizeof(name)) &&
+	      r == 30 && c == 5 && !strcmp(name, "IO_INSTRUCTION"), "key=value: %u %llu '%s'", r,
+	      (unsigned long long)c, name);
+	CHECK(!kmsg_dump_parse_line("Exit 12 HLT count 9", &r, &c, name, sizeof(name)) &&
+	      r == 12 && c == 9 && !strcmp(name, "HLT"), "bare name: %u %llu '%s'", r, (unsigned long long)c, name);
+	CHECK(!kmsg_dump_parse_line("KVM Exit: 114 (read_cr0) occurred 3 times", &r, &c, name, sizeof(name)) &&
+	      r == 114 && c == 3 && !strcmp(name, "read_cr0"), "digits in a name are no count: %llu",
+	      (unsigned long long)c);
+	CHECK(kmsg_dump_parse_line("KVM Exit total: 10000", &r, &c, name, sizeof(name)), "a total is no dump line");
+	CHECK(kmsg_dump_parse_line("kvm: exit_stats: pid 5 vcpu 0 10 4 400 0 0 CPUID", &r, &c, name, sizeof(name)),
+	      "the project's own summaries are no dump line");
+	CHECK(kmsg_dump_parse_line("KVM Exit: 10 (CPUID)", &r, &c, name, sizeof(name)), "no count");
+	CHECK(kmsg_dump_parse_line("usb 1-1: new device", &r, &c, name, sizeof(name)), "another line");
+
+	dump_parser_init(&dp, VENDOR_VMX);
+	dump_parser_line(&dp, "KVM Exit: 1 (EXTERNAL_INTERRUPT) occurred 7 times");
+	dump_parser_line(&dp, "KVM Exit: 10 (CPUID) occurred 9000 times");
+	dump_parser_line(&dp, "KVM Exit: 30 (MSR_WRITE) occurred 993 times");
+	CHECK(dp.dumps == 0, "a dump is not complete before its end");
+	dump_parser_line(&dp, "KVM Exit: 1 (EXTERNAL_INTERRUPT) occurred 8 times");
+	CHECK(dp.dumps == 1 && dp.last.total == 10000 && dp.last.buckets[10] == 9000 &&
+	      dp.last.buckets[30] == 993 && dp.last.n_names == 3, "a falling reason starts the next dump");
+	dump_parser_line(&dp, "KVM Exit: 10 (CPUID) occurred 18000 times");
+	dump_parser_flush(&dp);
+	CHECK(dp.dumps == 2 && dp.last.total == 18008 && dp.last.buckets[1] == 8, "flush ends a dump");
+	dump_parser_flush(&dp);
+	CHECK(dp.dumps == 2, "flushing nothing makes no dump");
+	dump_parser_init(&dp, VENDOR_SVM);
+	dump_parser_line(&dp, "KVM Exit: 114 (cpuid) occurred 5 times");
+	dump_parser_line(&dp, "KVM Exit: 1024 (npf) occurred 6 times");
+	dump_parser_line(&dp, "something else");
+	CHECK(dp.dumps == 1 && dp.last.buckets[0x72] == 5 && dp.last.buckets[0xF0] == 6,
+	      "SVM codes map to the patched kernel's buckets (npf: 0xF0)");
+
+	CHECK(!counter_file_parse("# reason count\n10 5 CPUID\n0x1e: 7\n\n48=2\n", FILE_PAIRS, VENDOR_VMX, &d,
+				  why, sizeof(why)) && d.buckets[10] == 5 && d.buckets[30] == 7 &&
+	      d.buckets[48] == 2 && d.total == 14 && d.n_names == 1, "pairs: %s", why);
+	CHECK(counter_file_parse("10 five\n", FILE_PAIRS, VENDOR_VMX, &d, why, sizeof(why)) &&
+	      strstr(why, "line 1"), "pairs with a word for a count: %s", why);
+	CHECK(counter_file_parse("10 -5\n", FILE_PAIRS, VENDOR_VMX, &d, why, sizeof(why)), "negative count");
+	CHECK(counter_file_parse("300 5\n", FILE_PAIRS, VENDOR_VMX, &d, why, sizeof(why)) &&
+	      strstr(why, "not a vmx"), "reason beyond VMX's: %s", why);
+	CHECK(!counter_file_parse("0\n3\n\n4\n", FILE_ARRAY, VENDOR_VMX, &d, why, sizeof(why)) &&
+	      d.buckets[1] == 3 && d.buckets[2] == 4 && d.total == 7, "array: %s", why);
+	CHECK(counter_file_parse("1\nx\n", FILE_ARRAY, VENDOR_VMX, &d, why, sizeof(why)) && strstr(why, "line 2"),
+	      "array with a word: %s", why);
+	CHECK(!counter_file_parse("KVM Exit: 10 (CPUID) occurred 4 times\nKVM Exit: 10 (CPUID) occurred 6 times\n",
+				  FILE_KMSG, VENDOR_VMX, &d, why, sizeof(why)) && d.buckets[10] == 6,
+	      "kmsg: the last dump counts: %s", why);
+	CHECK(counter_file_parse("nothing\n", FILE_KMSG, VENDOR_VMX, &d, why, sizeof(why)), "kmsg without dumps");
+
+	/* Leaves C D E F: per-reason cycles, per-reason exits, total cycles, total exits. */
+	lp = (struct leaf_probe){ .rise_cpuid = { 1500, 1, 3000, 2 }, .rise_idle = { 0, 0, 2900, 3 } };
+	CHECK(course_layout_classify(&lp, why, sizeof(why)) == LAYOUT_A, "order A");
+	lp = (struct leaf_probe){ .rise_cpuid = { 2, 3100, 1, 1400 }, .rise_idle = { 2, 2800, 0, 0 } };
+	CHECK(course_layout_classify(&lp, why, sizeof(why)) == LAYOUT_B, "order B");
+	lp = (struct leaf_probe){ .rise_cpuid = { 0, 0, 1, 2 }, .rise_idle = { 0, 0, 0, 2 },
+				  .rise_ebx_ecx = { 0, 0, 0, 2500 } };
+	CHECK(course_layout_classify(&lp, why, sizeof(why)) == LAYOUT_TWO_LEAF, "two-leaf");
+	lp.rise_ebx_ecx[3] = 0;
+	CHECK(course_layout_classify(&lp, why, sizeof(why)) == LAYOUT_NONE, "two-leaf without cycles");
+	lp = (struct leaf_probe){ 0 };
+	CHECK(course_layout_classify(&lp, why, sizeof(why)) == LAYOUT_NONE && strstr(why, "no known layout"),
+	      "a kernel without the leaves: %s", why);
+	/* A per-reason leaf that also counts its idle reason is no per-reason leaf. */
+	lp = (struct leaf_probe){ .rise_cpuid = { 1500, 1, 3000, 2 }, .rise_idle = { 0, 1, 2900, 2 } };
+	CHECK(course_layout_classify(&lp, why, sizeof(why)) == LAYOUT_NONE, "per-reason leaf ignoring ECX");
+
+	{
+		struct counter_set cs;
+		char err[512];
+
+		CHECK(!counters_validate("default,try:kmsg-dump,file:/proc/x:pairs", err, sizeof(err)),
+		      "default, try: and file:PATH:FORMAT are list elements: %s", err);
+		CHECK(counters_validate("file", err, sizeof(err)) && strstr(err, "file:ARG"),
+		      "file wants its argument: %s", err);
+		CHECK(counters_validate("try:nosuch", err, sizeof(err)), "try: of an unknown source");
+		CHECK(!counters_open(&cs, "try:file:/nonexistent/x:pairs", &(struct counter_target){
+					     .vendor = VENDOR_VMX, .reason = { 10, 0x72 } }, 0, err, sizeof(err)) &&
+		      cs.n == 1 && !cs.src[0].usable && strstr(cs.src[0].why, "cannot open"),
+		      "try: an unusable source is no error: %s", cs.src[0].why);
+		counters_close(&cs);
+		CHECK(counters_open(&cs, "file:/nonexistent/x:pairs", &(struct counter_target){
+					    .vendor = VENDOR_VMX, .reason = { 10, 0x72 } }, 0, err, sizeof(err)) &&
+		      strstr(err, "cannot be used"), "named, it is: %s", err);
+		counters_close(&cs);
+		CHECK(counters_validate("file:/dev/null:csv", err, sizeof(err)) &&
+		      strstr(err, "unknown counter file format"), "bad format: %s", err);
+		CHECK(counters_validate("file:pairs", err, sizeof(err)) && strstr(err, "a path and a format"),
+		      "no path: %s", err);
+	}
+}
+
 int main(void)
 {
 	printf("TAP version 13\n");
@@ -706,6 +817,7 @@ int main(void)
 	test_buckets();
 	test_debugfs_table();
 	test_stats_abi();
+	test_course_parse();
 	printf("# unit tests\n%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }
