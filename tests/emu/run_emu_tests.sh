@@ -178,6 +178,8 @@ tcg_stream() {
 	fi
 
 	echo "# kselftest collection in QEMU TCG, ./history over these runs ($(elapsed))"; if tests/fleet/emu.sh "${kernel[patched]}" "$tmp" >"$tmp/fleet.out" 2>&1; then ok "fleet: $(tail -n 1 "$tmp/fleet.out")"; else grep -E '^not ok' "$tmp/fleet.out"; not_ok "fleet: $(tail -n 1 "$tmp/fleet.out")"; fi
+	echo "# course-style kernels: ./check_kernel on fixtures, stock and patched: tests/emu/run_course_tests.sh ($(elapsed))"
+	if tests/emu/run_course_tests.sh >"$tmp/course.out" 2>&1; then ok "course kernels: $(tail -n 1 "$tmp/course.out")"; else grep -E '^not ok' "$tmp/course.out" || tail -n 20 "$tmp/course.out"; not_ok "course kernels: $(tail -n 1 "$tmp/course.out")"; fi
 	echo "# the watchdog, for real ($(elapsed))"
 	rc=0
 	./run_all.sh --env qemu-tcg --kernel "${kernel[patched]}" --append rdinit=/nonexistent --timeout 120 \
