@@ -124,7 +124,7 @@ KSELFTESTS := kvm_binary_stats_test
 STATIC_BINS := $(addprefix $(B)/static/,$(BINS) exitbench_info $(KSELFTESTS)) $(B)/static/exit_top \
 	$(B)/static/profile_helper $(B)/static/profile_l2init
 
-.PHONY: all static check check-native check-kernel check-emu check-kselftests clean kernel help install kselftest-tarball
+.PHONY: all static check check-native check-kernel check-emu check-kselftests check-debug clean kernel help install kselftest-tarball
 # Keep objects of pattern-built binaries (no needless rebuilds).
 .SECONDARY:
 all: $(BINS) exitbench_info exit_top
@@ -138,6 +138,7 @@ help:
 	@echo "make check-kernel            the 6.12 series: applies, checkpatch, KVM_WERROR=y W=1 (QUICK=1)"
 	@echo "make check-emu               the suite in stock and patched kernels under QEMU TCG and Bochs"
 	@echo "make check-kselftests        the 6.12 tree's KVM selftests, stock vs patched, QEMU TCG (KSFT_ENV=bochs)"
+	@echo "make check-debug             the patched kernel with KASAN, UBSAN, lockdep, KFENCE: suite, no reports"
 	@echo "make kernel [STOCK=1]        build the (patched or stock) kernel under test"
 	@echo "make kernel-6.1 [STOCK=1]    the same with Debian's linux-source-6.1"
 	@echo "make install INSTALL_PATH=DIR a kselftest collection in DIR (run DIR/run_kselftest.sh)"
@@ -311,6 +312,9 @@ check-emu: all static
 KSFT_ENV ?= qemu-tcg
 check-kselftests:
 	tests/emu/run_kselftests.sh --env $(KSFT_ENV)
+# The debug-kernel tier (kernel/config/debug/debug.config).
+check-debug: all static
+	tests/emu/run_debug_tier.sh
 
 -include $(shell find $(B)/obj $(B)/libkvm -name '*.d' 2>/dev/null)
 
