@@ -13,9 +13,10 @@ usage() {
 Usage: $0 [--env qemu-tcg|bochs] [--timeout S] [--slow-timeout S] [--write-record FILE]
 
   --env           the emulator (default qemu-tcg: AMD SVM; bochs: Intel VMX)
-  --timeout       seconds each test may take (default: qemu-tcg 120, bochs 600)
+  --timeout       seconds each test may take (default: qemu-tcg 120, bochs 240;
+                  below the console silence bound of emu/boot.sh)
   --slow-timeout  seconds for a test the record says times out on stock
-                  (default: qemu-tcg 30, bochs 150): it must still time out
+                  (default: qemu-tcg 30, bochs 120): it must still time out
   --write-record  also write the stock results to FILE (a new file) in the
                   record's format, to start or renew tests/emu/kselftests-ENV.txt
                   (copy the reasons of 'unreliable' lines by hand)
@@ -43,7 +44,7 @@ while [ $# -gt 0 ]; do
 done
 case "$env" in
 qemu-tcg) : "${timeout:=120}" "${slow_timeout:=30}" ;;
-bochs) : "${timeout:=600}" "${slow_timeout:=150}" ;;
+bochs) : "${timeout:=240}" "${slow_timeout:=120}" ;;
 *) echo "$0: --env $env: want qemu-tcg or bochs" >&2; exit 2 ;;
 esac
 for v in "--timeout $timeout" "--slow-timeout $slow_timeout"; do
