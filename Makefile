@@ -74,7 +74,7 @@ CC ?= cc
 B := build
 # Resolved once per make run; prepare_ksrc.sh extracts/installs when needed.
 # Goals that build nothing of ours need no tree (make help on a fresh clone).
-NO_KSRC_GOALS := help clean kernel kernel-6.1 check-kernel
+NO_KSRC_GOALS := help clean kernel kernel-6.1 check-kernel check-kselftests
 ifneq ($(filter-out $(NO_KSRC_GOALS),$(or $(MAKECMDGOALS),all)),)
 KSRC_DIR := $(shell lib/prepare_ksrc.sh -- '$(KSRC)' || echo PREPARE_FAILED)
 ifeq ($(KSRC_DIR),PREPARE_FAILED)
@@ -124,7 +124,7 @@ KSELFTESTS := kvm_binary_stats_test
 STATIC_BINS := $(addprefix $(B)/static/,$(BINS) exitbench_info $(KSELFTESTS)) $(B)/static/exit_top \
 	$(B)/static/profile_helper $(B)/static/profile_l2init
 
-.PHONY: all static check check-native check-kernel check-emu clean kernel help install kselftest-tarball
+.PHONY: all static check check-native check-kernel check-emu check-kselftests check-debug clean kernel help install kselftest-tarball
 # Keep objects of pattern-built binaries (no needless rebuilds).
 .SECONDARY:
 all: $(BINS) exitbench_info exit_top
@@ -137,6 +137,8 @@ help:
 	@echo "make check-native            unit tests, real runs on /dev/kvm, bad input"
 	@echo "make check-kernel            the 6.12 series: applies, checkpatch, KVM_WERROR=y W=1 (QUICK=1)"
 	@echo "make check-emu               the suite in stock and patched kernels under QEMU TCG and Bochs"
+	@echo "make check-kselftests        the 6.12 tree's KVM selftests, stock vs patched, QEMU TCG (KSFT_ENV=bochs)"
+	@echo "make check-debug             the patched kernel with KASAN, UBSAN, lockdep, KFENCE: suite, no reports"
 	@echo "make kernel [STOCK=1]        build the (patched or stock) kernel under test"
 	@echo "make kernel-6.1 [STOCK=1]    the same with Debian's linux-source-6.1"
 	@echo "make install INSTALL_PATH=DIR a kselftest collection in DIR (run DIR/run_kselftest.sh)"
@@ -306,6 +308,14 @@ check-native: all $(B)/tests/unit_tests $(B)/tests/watchdog_test $(B)/tests/raw_
 	tests/run_tests.sh
 check-emu: all static
 	tests/emu/run_emu_tests.sh
+# The 6.12 tree's own KVM selftests on the stock and the patched kernel
+# (tests/emu/kselftests-ENV.txt is the record of the stock results).
+KSFT_ENV ?= qemu-tcg
+check-kselftests:
+	tests/emu/run_kselftests.sh --env $(KSFT_ENV)
+# The debug-kernel tier (kernel/config/debug/debug.config).
+check-debug: all static
+	tests/emu/run_debug_tier.sh
 
 -include $(shell find $(B)/obj $(B)/libkvm -name '*.d' 2>/dev/null)
 

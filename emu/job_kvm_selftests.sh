@@ -1,0 +1,24 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# shellcheck shell=sh
+#
+# A job for emu/init.sh (tests/emu/run_kselftests.sh boots it): the 6.12
+# tree's x86_64 KVM selftests (kernel/kselftests.sh), one after another, each
+# with its own timeout (/exitbench/ksft/tests.list: "NAME SECONDS" lines).
+# /results/results.txt gets one line per test, "NAME EXIT SECONDS" (exit 143:
+# killed by the timeout), and each test's output goes to /results/NAME.log.
+# Every result is also a STAGE line on the console, so a kernel that dies
+# half-way still tells how far it got.
+
+[ -e /dev/fd ] || ln -s /proc/self/fd /dev/fd
+mkdir -p /dev/shm
+mount -t tmpfs tmpfs /dev/shm 2>/dev/null
+: >/results/results.txt
+while read -r t limit; do
+	say "STAGE ksft start $t (at most $limit s)"
+	start=$(date +%s)
+	timeout -s TERM "$limit" "/exitbench/ksft/$t" >"/results/$t.log" 2>&1 </dev/null
+	rc=$?
+	secs=$(($(date +%s) - start))
+	echo "$t $rc $secs" >>/results/results.txt
+	say "STAGE ksft result $t $rc $secs"
+done </exitbench/ksft/tests.list

@@ -1,0 +1,217 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# The 6.12 tree's own x86_64 KVM selftests (kernel/kselftests.sh) on the stock
+# and the patched kernel inside an emulator: every test that passes on stock
+# passes on the patched kernel, and the stock results match the record in
+# tests/emu/kselftests-ENV.txt (so the record cannot rot unseen). Ends with
+# "N passed, N failed"; exit status 1 if anything failed, 2 on bad usage.
+set -euo pipefail
+
+usage() {
+	cat <<EOF
+Usage: $0 [--env qemu-tcg|bochs] [--timeout S] [--slow-timeout S] [--write-record FILE]
+
+  --env           the emulator (default qemu-tcg: AMD SVM; bochs: Intel VMX)
+  --timeout       seconds each test may take (default: qemu-tcg 120, bochs 240;
+                  below the console silence bound of emu/boot.sh)
+  --slow-timeout  seconds for a test the record says times out on stock
+                  (default: qemu-tcg 30, bochs 120): it must still time out
+  --write-record  also write the stock results to FILE (a new file) in the
+                  record's format, to start or renew tests/emu/kselftests-ENV.txt
+                  (copy the reasons of 'unreliable' lines by hand)
+
+The record: one line per test, "NAME RESULT [REASON]", RESULT being the stock
+kernel's pass, fail, skip or timeout, or "unreliable REASON" for a test whose
+result in that emulator is not repeatable (it is run, shown, not compared).
+Environment: KSFT_SERIAL=1 boots the two kernels one after the other
+(default: at the same time, one emulator each).
+EOF
+}
+
+env=qemu-tcg timeout='' slow_timeout='' write_record=''
+while [ $# -gt 0 ]; do
+	case "$1" in
+	-h | --help) usage; exit 0 ;;
+	--env | --timeout | --slow-timeout | --write-record)
+		[ $# -ge 2 ] || { echo "$0: $1 needs a value" >&2; usage >&2; exit 2; }
+		case "$1" in
+		--env) env=$2 ;; --timeout) timeout=$2 ;; --slow-timeout) slow_timeout=$2 ;; *) write_record=$2 ;;
+		esac
+		shift 2 ;;
+	*) echo "$0: unknown argument '$1'" >&2; usage >&2; exit 2 ;;
+	esac
+done
+case "$env" in
+qemu-tcg) : "${timeout:=120}" "${slow_timeout:=30}" ;;
+bochs) : "${timeout:=240}" "${slow_timeout:=120}" ;;
+*) echo "$0: --env $env: want qemu-tcg or bochs" >&2; exit 2 ;;
+esac
+for v in "--timeout $timeout" "--slow-timeout $slow_timeout"; do
+	if ! [[ ${v#* } =~ ^[0-9]+$ ]] || [ "${v#* }" -eq 0 ]; then
+		echo "$0: ${v% *} wants seconds (got '${v#* }')" >&2
+		exit 2
+	fi
+done
+if [ -n "$write_record" ] && [ -e "$write_record" ]; then
+	echo "$0: --write-record $write_record exists (results are never overwritten)" >&2
+	exit 2
+fi
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$top"
+record=tests/emu/kselftests-$env.txt
+[ -n "$write_record" ] || [ -f "$record" ] ||
+	{ echo "$0: no record $record (make one with --write-record)" >&2; exit 2; }
+declare -A rec=() why=()
+if [ -f "$record" ]; then
+	while read -r t r reason; do
+		case "$t" in '' | '#'*) continue ;; esac
+		rec[$t]=$r
+		why[$t]=$reason
+	done <"$record"
+fi
+tmp=$(mktemp -d /tmp/exitbench-kselftests.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+pass=0
+fail=0
+t0=$(date +%s)
+ok() { pass=$((pass + 1)); echo "ok - $*"; }
+not_ok() { fail=$((fail + 1)); echo "not ok - $*"; }
+elapsed() { echo "$(($(date +%s) - t0)) s"; }
+finish() {
+	echo "# the KVM selftests ($env) took $(elapsed)"
+	echo "$pass passed, $fail failed"
+	[ "$fail" -eq 0 ]
+	exit
+}
+
+bins=build/kselftests
+if ! kernel/kselftests.sh "$bins" >"$tmp/make.log" 2>&1; then
+	tail -n 20 "$tmp/make.log"
+	not_ok "building the KVM selftests of the patched tree (kernel/kselftests.sh)"
+	finish
+fi
+declare -A kernel=()
+for flavor in stock patched; do
+	if ! kernel[$flavor]=$(STOCK=$([ $flavor = stock ] && echo 1 || echo 0) kernel/build.sh 2>"$tmp/build-$flavor.log" | tail -n 1) ||
+		[ ! -f "${kernel[$flavor]}" ]; then
+		tail -n 20 "$tmp/build-$flavor.log"
+		not_ok "$flavor kernel did not build"
+		finish
+	fi
+done
+# Each test's timeout: the record's known time-outs get the short one (unless
+# a new record is being written), so they cost little and still must time out.
+declare -A limit=()
+args=()
+boot_timeout=600
+: >"$tmp/tests.timeouts"
+while read -r t; do
+	limit[$t]=$timeout
+	[ -n "$write_record" ] || [ "${rec[$t]:-}" != timeout ] || limit[$t]=$slow_timeout
+	echo "$t ${limit[$t]}" >>"$tmp/tests.timeouts"
+	boot_timeout=$((boot_timeout + limit[$t]))
+	args+=("file:exitbench/ksft/$t=$bins/$t:0755")
+done <"$bins/tests.list"
+echo "# $(wc -l <"$bins/tests.list") tests, $timeout s each at most ($slow_timeout s for recorded time-outs) ($(elapsed))"
+: >"$tmp/run.conf"
+# shellcheck disable=SC2054 # the commas are part of the cdev entry
+python3 emu/mkinitramfs.py "$tmp/initrd.gz" dir:bin dir:dev dir:proc dir:sys dir:tmp dir:exitbench \
+	dir:exitbench/ksft cdev:dev/console=5,1 file:bin/busybox=/bin/busybox:0755 file:init=emu/init.sh:0755 \
+	file:exitbench/run.conf="$tmp/run.conf":0644 file:exitbench/job.sh=emu/job_kvm_selftests.sh:0644 \
+	file:exitbench/ksft/tests.list="$tmp/tests.timeouts":0644 "${args[@]}"
+
+# The whole boot may take every test's timeout, plus the boot itself.
+boot() {
+	local flavor=$1
+	emu/boot.sh --env "$env" --kernel "${kernel[$flavor]}" --initrd "$tmp/initrd.gz" --memory 2048 \
+		--out "$tmp/$flavor" --timeout "$boot_timeout" >"$tmp/$flavor.boot.log" 2>&1
+}
+# results FLAVOR: "NAME EXIT SECONDS" lines into $tmp/FLAVOR.results, from
+# the results file, or from the console if the boot died half-way.
+results() {
+	local f=$1
+	if [ -f "$tmp/$f/results.txt" ]; then
+		cp "$tmp/$f/results.txt" "$tmp/$f.results"
+	else
+		sed -n 's/^@@EXB STAGE ksft result //p' "$tmp/$f/console.log" 2>/dev/null | tr -d '\r' >"$tmp/$f.results" || true
+	fi
+}
+declare -A boot_ok=()
+if [ "${KSFT_SERIAL:-0}" = 1 ]; then
+	for f in stock patched; do
+		if boot $f; then boot_ok[$f]=1; else boot_ok[$f]=0; fi
+	done
+else
+	boot stock & sp=$!
+	boot patched & pp=$!
+	if wait $sp; then boot_ok[stock]=1; else boot_ok[stock]=0; fi
+	if wait $pp; then boot_ok[patched]=1; else boot_ok[patched]=0; fi
+fi
+for f in stock patched; do
+	results $f
+	if [ "${boot_ok[$f]}" = 1 ]; then
+		ok "$env/$f: the boot ran all tests and sent the results back ($(elapsed))"
+	else
+		tail -n 25 "$tmp/$f.boot.log"
+		not_ok "$env/$f: the boot failed after $(wc -l <"$tmp/$f.results") tests ($(elapsed))"
+	fi
+done
+
+# word EXIT SECONDS LIMIT: pass, skip (KSFT_SKIP), timeout or fail.
+word() {
+	if [ "$1" = 0 ]; then echo pass
+	elif [ "$1" = 4 ]; then echo skip
+	elif [ "$1" = 143 ] && [ "$2" -ge "$3" ]; then echo timeout
+	else echo fail
+	fi
+}
+declare -A res=() secs=()
+for f in stock patched; do
+	while read -r t rc s; do
+		res[$f:$t]=$(word "$rc" "$s" "${limit[$t]:-$timeout}")
+		secs[$f:$t]=$s
+	done <"$tmp/$f.results"
+done
+if [ -n "$write_record" ]; then
+	{
+		echo "# SPDX-License-Identifier: GPL-2.0-only"
+		echo "# The stock 6.12 kernel's results of the x86_64 KVM selftests under $env"
+		echo "# (tests/emu/run_kselftests.sh, $timeout s per test): NAME RESULT [REASON]."
+		while read -r t; do
+			echo "$t ${res[stock:$t]:-missing}"
+		done <"$bins/tests.list"
+	} >"$write_record"
+	echo "# wrote the stock results to $write_record"
+fi
+
+n_rec=0 n_stock_pass=0 n_patched_pass=0 n_unrel=0
+while read -r t; do
+	s=${res[stock:$t]:-missing} p=${res[patched:$t]:-missing} r=${rec[$t]:-}
+	st="stock ${s} (${secs[stock:$t]:-?} s), patched ${p} (${secs[patched:$t]:-?} s)"
+	[ "$s" != pass ] || n_stock_pass=$((n_stock_pass + 1))
+	[ "$p" != pass ] || n_patched_pass=$((n_patched_pass + 1))
+	if [ -z "$r" ]; then
+		not_ok "$t: not in $record ($st)"
+		continue
+	fi
+	n_rec=$((n_rec + 1))
+	if [ "$r" = unreliable ]; then
+		n_unrel=$((n_unrel + 1))
+		ok "$t # SKIP not compared, unreliable in $env: ${why[$t]} ($st)"
+	elif [ "$s" != "$r" ]; then
+		sed -n '1,15p' "$tmp/stock/$t.log" 2>/dev/null | sed 's/^/#   stock: /'
+		not_ok "$t: stock $s, but $record says $r: the record no longer matches stock ($st)"
+	elif [ "$s" = pass ] && [ "$p" != pass ]; then
+		grep -v '^$' "$tmp/patched/$t.log" 2>/dev/null | tail -n 20 | sed 's/^/#   patched: /'
+		not_ok "$t: passes on stock, $p on the patched kernel ($st)"
+	else
+		ok "$t: $st, recorded $r"
+	fi
+done <"$bins/tests.list"
+for t in "${!rec[@]}"; do
+	grep -qx "$t" "$bins/tests.list" || not_ok "$t: in $record but not a test of the tree"
+done
+echo "# $env: $n_rec tests recorded ($n_unrel unreliable); $n_stock_pass pass on stock, $n_patched_pass on the patched kernel"
+finish
