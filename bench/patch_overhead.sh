@@ -25,7 +25,8 @@ The stock and the patched kernel are built first when they are not (with
 progress). Every argument is checked (run_all.sh --dry-run) before that.
 Prints the comparison table, then one line per test:
   <test>: stock S, patched P (+x.xx%), patched+cycles C (+y.yy%) TSC cycles/exit
-and the goal: the patched CPUID exit at most 1% above stock.
+and the goals: counting at most 0.5% and cycle accounting at most 1% above
+stock per CPUID exit. A test whose loop makes no exit prints 'no exit'.
 Exit status: 0 done (goal met or not: read the figures), 2 usage, 3 a run failed.
 USAGE
 }
@@ -124,14 +125,18 @@ stock, patched, cycles = (medians(r) for r in sys.argv[1:4])
 print("\nper exit, median TSC cycles (A = stock, B = patched, C = patched + kvm.exit_cycles=1):")
 for name in stock:
     s, p, c = stock[name], patched.get(name), cycles.get(name)
-    if not (s and p and c):
+    if s is None or p is None or c is None:
         print(f"  {name}: not measured on every kernel (see the table)")
+        continue
+    if max(abs(s), abs(p), abs(c)) < 0.5:
+        print(f"  {name}: no exit per iteration (under 0.5 TSC cycles on each kernel)")
         continue
     print(f"  {name}: stock {s:.1f}, patched {p:.1f} ({(p / s - 1) * 100:+.2f}%), "
           f"patched+cycles {c:.1f} ({(c / s - 1) * 100:+.2f}%) TSC cycles/exit")
-s, p = stock.get("exit_cpuid"), patched.get("exit_cpuid")
-if s and p:
-    over = (p / s - 1) * 100
-    print(f"goal (patched CPUID exit at most 1% above stock): {over:+.2f}%: "
-          f"{'met' if over <= 1 else 'NOT met'}")
+s, p, c = stock.get("exit_cpuid"), patched.get("exit_cpuid"), cycles.get("exit_cpuid")
+for what, x, goal in (("counting", p, 0.5), ("cycle accounting", c, 1.0)):
+    if s and x:
+        over = (x / s - 1) * 100
+        print(f"goal ({what}: the CPUID exit at most {goal}% above stock): {over:+.2f}%: "
+              f"{'met' if over <= goal else 'NOT met'}")
 PY
