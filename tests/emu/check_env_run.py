@@ -172,10 +172,19 @@ def main(argv):
                 elif (t["reason"]["vmx"] == 30 or t.get("timing") == "host") and kc.get("why_not"):
                     check("between windows" in kc["why_not"],
                           f"{label}: {name}: no kernel figure for IO or host-timed exits: {kc['why_not']}")
-                else:
+                elif a.env == "bochs":
                     check(kc.get("per_exit") and guest and 0 < kc["per_exit"] < guest,
                           f"{label}: {name}: kernel {kc.get('per_exit') or 0:.1f} of the guest's {guest or 0:.1f} TSC cycles/exit "
                           f"({kc.get('why_not') or kc.get('source')})")
+                else:
+                    # QEMU TCG's TSC follows host time: one exit during which
+                    # the host preempted QEMU adds milliseconds to the
+                    # kernel's mean over its window, which the guest's median
+                    # of trials does not see. Only Bochs bounds it by the
+                    # guest's figure; here the kernel must have charged cycles.
+                    check(kc.get("per_exit") and kc["per_exit"] > 0,
+                          f"{label}: {name}: kernel {kc.get('per_exit') or 0:.1f} TSC cycles/exit charged "
+                          f"(the guest's median {guest or 0:.1f}; {kc.get('why_not') or kc.get('source')})")
                 check(src["debugfs"].get("cycles") and not src["patched-stats"].get("cycles"),
                       f"{label}: {name}: debugfs charges cycles, the stats fd has none "
                       f"({src['debugfs'].get('cycles')}, {src['patched-stats'].get('cycles')})")
