@@ -46,6 +46,9 @@ CSV_HEADER_L2 = CSV_HEADER + L2_FIELDS
 LEVEL_FIELDS = ["l1_exits", "l1_cycles", "l1_exits_delta", "l1_cycles_delta"] + L2_FIELDS
 PANIC_RE = re.compile(r"Kernel panic - not syncing")
 POWER_DOWN_RE = re.compile(r"reboot: Power down")
+# emu/profile_l1init.sh, the guest hypervisor's /init (--nested).
+L1_GONE_RE = re.compile(r"L1: the L2 guest is gone \(exit status ([0-9]+)\)")
+L1_NO_KVM_RE = re.compile(r"L1: no /dev/kvm")
 ORIGIN_RE = re.compile(r"time_s 0 is CLOCK_MONOTONIC ([0-9]+\.[0-9]+) s")
 
 
@@ -239,6 +242,25 @@ def load_console(text, origin, source="console.txt"):
 def tail(console, n=8):
     shown = [c for c in console if c["stream"] in ("out", "err", "error", "timeout", "exit")]
     return "\n".join(f"    | {c['time_s']:9.3f} s {c['stream']}: {c['text']}" for c in shown[-n:])
+
+
+def check_nested_guest(console):
+    """--nested: the guest hypervisor ran its guest, which ended with status 0
+    (the power-off line alone may be the guest hypervisor's own)."""
+    out = [c for c in console if c["stream"] == "out"]
+    no_kvm = [c["text"] for c in out if L1_NO_KVM_RE.search(c["text"])]
+    gone = [L1_GONE_RE.search(c["text"]) for c in out]
+    gone = [int(m.group(1)) for m in gone if m]
+    why = None
+    if no_kvm:
+        why = f"the guest hypervisor could not run its guest: {no_kvm[0]}"
+    elif not gone:
+        why = ("the guest hypervisor never said that its guest ended ('L1: the L2 guest is gone'): "
+               "it stopped before")
+    elif gone[0] != 0:
+        why = (f"the nested guest's QEMU (in the guest hypervisor) exited with status {gone[0]}")
+    if why:
+        raise ProfileError(f"{why}\n  last console lines:\n{tail(console)}")
 
 
 def check_guest(console, vm_status):
@@ -484,6 +506,8 @@ def gather(raw, opts):
         origin = float(starts[0].split(" ")[0])
     console = load_console(console_text_raw, origin)
     check_guest(console, vm_status)
+    if opts.get("nested"):
+        check_nested_guest(console)
 
     vendor, before = parse_table(read(os.path.join(raw, "table_before.txt")), "table_before.txt")
     vendor_after, after = parse_table(read(os.path.join(raw, "table_after.txt")), "table_after.txt")

@@ -169,9 +169,13 @@ def nested_tables(n=60):
     return tables
 
 
-def make_nested_raw(d, tables, packed=None, after=None):
+L1_GONE = (100.54, "out", "L1: the L2 guest is gone (exit status 0)")  # ORIGIN + 0.54
+
+
+def make_nested_raw(d, tables, packed=None, after=None, console=None):
     make_raw(d, tables, packed=packed if packed is not None else compact(exit_top_csv(tables, l2=True)),
-             before=table_text(tables[0], "svm"), after=after if after is not None else table_text(tables[-1], "svm"))
+             before=table_text(tables[0], "svm"), after=after if after is not None else table_text(tables[-1], "svm"),
+             console=console if console is not None else console_lines(extra=[L1_GONE]))
 
 
 def compact(text):
@@ -526,6 +530,13 @@ def nested_tests(tmp):
 
     # --nested needs the L2 counts in the timeline, and checks them.
     cases = [("old_exit_top", dict(packed=compact(exit_top_csv(tables))), "has no L2 counts"),
+             ("l2_qemu_failed", dict(console=console_lines(extra=[(ORIGIN + 0.54, "out",
+                                                                   "L1: the L2 guest is gone (exit status 1)")])),
+              "the nested guest's QEMU (in the guest hypervisor) exited with status 1"),
+             ("l2_never_ended", dict(console=console_lines()), "never said that its guest ended"),
+             ("l1_no_kvm", dict(console=console_lines(extra=[(ORIGIN + 0.2, "out", "L1: no /dev/kvm, no nested "
+                                                                                   "guest: kvm: no hardware support")])),
+              "could not run its guest: L1: no /dev/kvm"),
              ("l2_after", dict(after=table_text({**last, "0x7b": (last["0x7b"][0], last["0x7b"][1],
                                                                last["0x7b"][2] - 1, last["0x7b"][3])}, "svm")),
               "L2 counts")]
