@@ -227,7 +227,7 @@ def totals_plot(out_dir, summary):
         plot_cmd = ("plot data using 1:($5 > 0 ? $5 : 1/0):($1 - 0.38):($1 - 0.02):(0.8):($5 > 0 ? $5 : 1/0):xtic(2) "
                     "with boxxyerror fs solid 0.8 lc rgb '#1f77b4' title 'L1: the guest hypervisor', \\\n"
                     "     data using 1:($6 > 0 ? $6 : 1/0):($1 + 0.02):($1 + 0.38):(0.8):($6 > 0 ? $6 : 1/0) "
-                    "with boxxyerror fs pattern 4 border lc rgb '#d62728' title 'L2: the nested guest', \\\n"
+                    "with boxxyerror lc rgb '#d62728' fs pattern 4 border title 'L2: the nested guest', \\\n"
                     "     data using 1:3:(sprintf('%d (%.2f%%)', $3, $4)) with labels rotate by 90 left "
                     "offset 0, 0.5 font ',8' notitle")
     for term, var in terminals(png_term(), w, h):
