@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# ./boot_profile for real, under QEMU TCG (AMD SVM), in about a minute:
+# ./boot_profile for real, under QEMU TCG (AMD SVM), in about two minutes:
 # a whole profile of the default guest (its sums checked again here from
 # the files written); a --nested profile whose guest hypervisor runs a tiny
 # nested guest (tests/profile/tiny_l2.S: a Linux two levels deep takes
