@@ -10,7 +10,7 @@
 # leave nothing complete-looking: a stock kernel (no counters), a guest
 # kernel that panics (rdinit=/nonexistent), a guest kernel QEMU cannot
 # load, and --env native on a host without the patched kernel.
-# EMU_PROFILE_ENV=bochs runs the same under Bochs (about 9 minutes, 3 of them --nested).
+# EMU_PROFILE_ENV=bochs runs the same under Bochs (about 6 minutes, 3 of them --nested).
 # Prints ok/not ok lines, then "N passed, N failed"; exit status 1 on failure.
 set -euo pipefail
 
