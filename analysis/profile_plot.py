@@ -8,6 +8,9 @@ a .png and an .svg.
   reasons with the most exits, the rest as "other"; vertical lines mark the
   VM's start, its first console line, /init, the power-off and its exit.
 - totals: exits per reason over the whole boot, on a log scale.
+- --nested: exits_per_s_l1 and exits_per_s_l2, the same stacked plot for
+  each level (L1: the guest hypervisor itself, L2: its nested guest), and
+  totals with two bars per reason, L1 solid and L2 hatched.
 """
 import math
 import os
@@ -71,15 +74,30 @@ def png_term():
     return plot.png_terminal(g) if g else "pngcairo"
 
 
-def series_of(summary, order, top_n):
+LEVEL_TITLE = {"l1": "L1 (the guest hypervisor itself)", "l2": "L2 (the nested guest)"}
+
+
+def delta_of(row, level):
+    """A row's exits in its interval: of all levels, or of one (L1 = all - L2)."""
+    if level == "l2":
+        return row["l2_exits_delta"]
+    if level == "l1":
+        return row["exits_delta"] - row["l2_exits_delta"]
+    return row["exits_delta"]
+
+
+def series_of(summary, order, top_n, level=None):
     """The reasons drawn on their own (most exits first) and whether there is an 'other'."""
-    ranked = [(r["reason"], r["name"]) for r in summary["reasons"] if (r["reason"], r["name"]) in order]
+    key = f"{level}_exits" if level else "exits"
+    reasons = summary["reasons"] if not level else \
+        sorted((r for r in summary["reasons"] if r[key]), key=lambda r: (-r[key], r["rank"]))
+    ranked = [(r["reason"], r["name"]) for r in reasons if (r["reason"], r["name"]) in order]
     if len(ranked) <= top_n + 1:
         return ranked, False
     return ranked[:top_n], True
 
 
-def bins_of(samples, series, other):
+def bins_of(samples, series, other, level=None):
     """Bins of whole sample intervals: (start_s, end_s, exits per series)."""
     ivals = [s for s in samples if float(s["interval_s"]) > 0]
     size = max(1, math.ceil(len(ivals) / MAX_BINS))
@@ -90,19 +108,23 @@ def bins_of(samples, series, other):
         start = float(chunk[0]["time_s"]) - float(chunk[0]["interval_s"])
         vals = []
         for key in series:
-            vals.append(sum(s["rows"][key]["exits_delta"] for s in chunk if key in s["rows"]))
+            vals.append(sum(delta_of(s["rows"][key], level) for s in chunk if key in s["rows"]))
         if other:
-            vals.append(sum(r["exits_delta"] for s in chunk for k, r in s["rows"].items() if k not in series))
+            vals.append(sum(delta_of(r, level) for s in chunk for k, r in s["rows"].items() if k not in series))
         out.append((start, end, vals))
     return out, size
 
 
-def rate_plot(out_dir, samples, order, summary, top_n):
-    series, other = series_of(summary, order, top_n)
+def rate_plot(out_dir, samples, order, summary, top_n, level=None):
+    """exits_per_s: all exits; with level l1 or l2 (--nested), exits_per_s_LEVEL: that level's."""
+    base = f"exits_per_s_{level}" if level else "exits_per_s"
+    series, other = series_of(summary, order, top_n, level)
     names = [f"{k[0]} {k[1]}" for k in series] + (["other"] if other else [])
-    bins, size = bins_of(samples, series, other)
+    bins, size = bins_of(samples, series, other, level)
+    total = summary["levels"][level]["exits"] if level else summary["total_exits"]
     interval = summary["sampler"]["interval"]
-    lines = ["# kvm-exitbench boot profile: exits per second by reason, stacked",
+    lines = ["# kvm-exitbench boot profile: exits per second by reason, stacked"
+             + (f", of {LEVEL_TITLE[level]}" if level else ""),
              f"# bins of {size} sample interval(s) of {interval}; each bin is written twice "
              "(its start and its end) so that it draws as a step",
              "# columns: time_s, then the cumulative exits_per_s of: " + "; ".join(names)]
@@ -122,19 +144,20 @@ def rate_plot(out_dir, samples, order, summary, top_n):
              (g["run_init_s"], "run /init"), (g["power_down_s"], "power down"), (g["vm_exit_s"], "VM exit")]
     env = ENV_TITLE.get(summary["env"], summary["env"])
     bin_ms = size * (summary["sampler"].get("interval_s") or 0) * 1000
-    title = (f"VM exits per second by reason during a guest boot: {env}, vendor {summary['vendor']}\\n"
-             f"{summary['total_exits']:,} exits in total; sampled every {interval}, drawn in bins of "
-             f"{bin_ms:g} ms")
+    what = f"exits of {LEVEL_TITLE[level]}" if level else "exits in total"
+    title = (f"VM exits per second by reason during a {'nested ' if 'levels' in summary else ''}guest boot: "
+             f"{env}, vendor {summary['vendor']}\\n"
+             f"{total:,} {what}; sampled every {interval}, drawn in bins of {bin_ms:g} ms")
     w, h = 1200, 650
     gp = ["# SPDX-License-Identifier: GPL-2.0-only",
-          "# Written by analysis/profile_plot.py; redraw with: gnuplot exits_per_s.gp",
-          "if (!exists('png_out')) png_out = 'exits_per_s.png'",
-          "if (!exists('svg_out')) svg_out = 'exits_per_s.svg'",
-          "data = 'exits_per_s.dat'",
+          f"# Written by analysis/profile_plot.py; redraw with: gnuplot {base}.gp",
+          f"if (!exists('png_out')) png_out = '{base}.png'",
+          f"if (!exists('svg_out')) svg_out = '{base}.svg'",
+          f"data = '{base}.dat'",
           f'set title "{title}"',
           f"set xlabel {plot.gp_str(XLABEL.get(summary['env'], XLABEL['native']))}",
           f"set xrange [0:{max([end for _, end, _ in bins] + [0.001]):.6f}]",
-          "set ylabel 'exits/s'",
+          "set ylabel " + plot.gp_str(f"exits/s of {LEVEL_TITLE[level]}" if level else "exits/s"),
           "set format y '%.0f'",
           "set grid ytics",
           "set key outside right top Left reverse box",
@@ -147,6 +170,9 @@ def rate_plot(out_dir, samples, order, summary, top_n):
                   "offset -0.6, 0 font ',8' tc rgb '#404040'")
     n = len(names)
     plots = []
+    if not n:  # a level without exits: an empty plot that says so
+        gp.append("set label 99 'no exits at this level' at graph 0.5, graph 0.5 center")
+        plots.append("0 with lines notitle")
     for i in range(n, 0, -1):
         colour = OTHER_COLOUR if other and i == n else COLOURS[(i - 1) % len(COLOURS)]
         plots.append(f"data using 1:{i + 1} with filledcurves x1 lc rgb '{colour}' "
@@ -154,21 +180,28 @@ def rate_plot(out_dir, samples, order, summary, top_n):
     for term, var in terminals(png_term(), w, h):
         gp += ["", f"set terminal {term}", f"set output {var}", "plot " + ", \\\n     ".join(plots),
                "set output"]
-    return render(out_dir, "exits_per_s", dat, "\n".join(gp) + "\n")
+    return render(out_dir, base, dat, "\n".join(gp) + "\n")
 
 
 def totals_plot(out_dir, summary):
     reasons = summary["reasons"]
+    levels = "levels" in summary
     lines = ["# kvm-exitbench boot profile: exits per reason over the whole boot",
-             "# index label exits exits_share_pct"]
+             "# index label exits exits_share_pct" + (" l1_exits l2_exits" if levels else "")]
     for i, r in enumerate(reasons):
         name = f"{r['reason']} {r['name']}".replace('"', "'")
-        lines.append(f'{i} "{name}" {r["exits"]} {r["exits_share_pct"]:.3f}')
+        lines.append(f'{i} "{name}" {r["exits"]} {r["exits_share_pct"]:.3f}'
+                     + (f' {r["l1_exits"]} {r["l2_exits"]}' if levels else ""))
     dat = "\n".join(lines) + "\n"
     env = ENV_TITLE.get(summary["env"], summary["env"])
     top = max([r["exits"] for r in reasons] + [10])
     title = (f"VM exits per reason during a guest boot: {env}, vendor {summary['vendor']}\\n"
              f"{summary['total_exits']:,} exits in total (log scale; label: exits, share of all)")
+    if levels:
+        lv = summary["levels"]
+        title = (f"VM exits per reason during a nested guest boot: {env}, vendor {summary['vendor']}\\n"
+                 f"{summary['total_exits']:,} exits: {lv['l1']['exits']:,} of L1 (the guest hypervisor, solid), "
+                 f"{lv['l2']['exits']:,} of L2 (the nested guest, hatched); log scale; label: exits of all levels")
     w, h = max(700, 60 * len(reasons) + 200), 600
     gp = ["# SPDX-License-Identifier: GPL-2.0-only",
           "# Written by analysis/profile_plot.py; redraw with: gnuplot totals.gp",
@@ -188,6 +221,15 @@ def totals_plot(out_dir, summary):
     plot_cmd = ("plot data using 1:3:($1 - 0.35):($1 + 0.35):(0.8):3:xtic(2) with boxxyerror lc rgb '#1f77b4', \\\n"
                 "     data using 1:3:(sprintf('%d (%.2f%%)', $3, $4)) with labels rotate by 90 left "
                 "offset 0, 0.5 font ',8'")
+    if levels:
+        # Two bars per reason; a level without exits of a reason draws none (log scale).
+        gp.append("set key top right")
+        plot_cmd = ("plot data using 1:($5 > 0 ? $5 : 1/0):($1 - 0.38):($1 - 0.02):(0.8):($5 > 0 ? $5 : 1/0):xtic(2) "
+                    "with boxxyerror fs solid 0.8 lc rgb '#1f77b4' title 'L1: the guest hypervisor', \\\n"
+                    "     data using 1:($6 > 0 ? $6 : 1/0):($1 + 0.02):($1 + 0.38):(0.8):($6 > 0 ? $6 : 1/0) "
+                    "with boxxyerror lc rgb '#d62728' fs pattern 4 border title 'L2: the nested guest', \\\n"
+                    "     data using 1:3:(sprintf('%d (%.2f%%)', $3, $4)) with labels rotate by 90 left "
+                    "offset 0, 0.5 font ',8' notitle")
     for term, var in terminals(png_term(), w, h):
         gp += ["", f"set terminal {term}", f"set output {var}", plot_cmd, "set output"]
     return render(out_dir, "totals", dat, "\n".join(gp) + "\n")

@@ -8,6 +8,7 @@ timestamped console) to the timeline, totals, console, summary and plots of
 usage: profile_report.py analyze RAW_DIR OUT_DIR --env ENV [--run-id ID] [--top N]
                   [--interval T] [--interval-s S] [--guest-cmdline ARGS]
                   [--tool-seconds S] [--kernel F] [--guest-kernel F] [--guest-initrd F]
+                  [--nested]
        profile_report.py rebuild PACKED_CSV[.gz]
 
 analyze: checks everything first (the sampler ran to the end, every count
@@ -16,7 +17,10 @@ before and after, the guest booted and powered off); on any failure it
 writes OUT_DIR/FAILED with the reason, prints it and exits 3, writing
 no result file. Otherwise it writes timeline.csv, totals.csv, console.csv,
 console_exits.csv, summary.json, summary.txt, metadata.json and the plots
-into OUT_DIR and prints the summary.
+into OUT_DIR and prints the summary. --nested (./boot_profile --nested):
+the VM is a guest hypervisor (L1) running a nested guest (L2); every count
+is also split by level, from the table's and the sampler's L2 counts (L1 =
+all - L2), and the split is checked as the totals are.
 rebuild: the full exit_top --csv from a packed one (profile_helper compact).
 Exit status: 0 done, 2 usage or (rebuild) a malformed input, 3 a failed
 check, a bad input of analyze or a failed write (the README's table).
@@ -35,8 +39,16 @@ from analysis import profile_plot  # noqa: E402
 SCHEMA_VERSION = 1
 CSV_HEADER = ["sample", "time_s", "interval_s", "reason", "name", "exits", "cycles",
               "exits_delta", "cycles_delta"]
+# exit_top --csv with the patched kernel's L2 counts (an older exit_top wrote CSV_HEADER).
+L2_FIELDS = ["l2_exits", "l2_cycles", "l2_exits_delta", "l2_cycles_delta"]
+CSV_HEADER_L2 = CSV_HEADER + L2_FIELDS
+# timeline.csv of a --nested run: per level, after exits_per_s.
+LEVEL_FIELDS = ["l1_exits", "l1_cycles", "l1_exits_delta", "l1_cycles_delta"] + L2_FIELDS
 PANIC_RE = re.compile(r"Kernel panic - not syncing")
 POWER_DOWN_RE = re.compile(r"reboot: Power down")
+# emu/profile_l1init.sh, the guest hypervisor's /init (--nested).
+L1_GONE_RE = re.compile(r"L1: the L2 guest is gone \(exit status ([0-9]+)\)")
+L1_NO_KVM_RE = re.compile(r"L1: no /dev/kvm")
 ORIGIN_RE = re.compile(r"time_s 0 is CLOCK_MONOTONIC ([0-9]+\.[0-9]+) s")
 
 
@@ -61,12 +73,12 @@ def load_timeline(text, source="timeline"):
         header = next(rd)
     except StopIteration:
         raise ProfileError(f"{source}: empty (the sampler wrote nothing)") from None
-    if header != CSV_HEADER:
+    if header not in (CSV_HEADER, CSV_HEADER_L2):
         raise ProfileError(f"{source}: not exit_top --csv output (header {','.join(header)!r})")
     samples = []
     for no, f in enumerate(rd, 2):
-        if len(f) != len(CSV_HEADER):
-            raise ProfileError(f"{source} line {no}: {len(f)} fields, {len(CSV_HEADER)} expected")
+        if len(f) != len(header):
+            raise ProfileError(f"{source} line {no}: {len(f)} fields, {len(header)} expected")
         where = f"{source} line {no}"
         if f[6] == "" or f[8] == "":
             raise ProfileError(f"{where}: no cycles: this is the tracepoint fallback, not the "
@@ -75,6 +87,12 @@ def load_timeline(text, source="timeline"):
                "reason": f[3], "name": f[4], "exits": parse_int(f[5], where),
                "cycles": parse_int(f[6], where), "exits_delta": parse_int(f[7], where),
                "cycles_delta": parse_int(f[8], where)}
+        if header == CSV_HEADER_L2:
+            for i, k in enumerate(L2_FIELDS, 9):
+                row[k] = parse_int(f[i], where)
+            if row["l2_exits"] > row["exits"] or row["l2_exits_delta"] > row["exits_delta"] or \
+                    row["l2_cycles"] > row["cycles"] or row["l2_cycles_delta"] > row["cycles_delta"]:
+                raise ProfileError(f"{where}: more L2 exits or cycles than of all levels")
         for k in ("time_s", "interval_s"):
             if not re.fullmatch(r"[0-9]+\.[0-9]+", row[k]):
                 raise ProfileError(f"{where}: {k} is not a time in seconds: {row[k]!r}")
@@ -95,11 +113,14 @@ def rebuild(samples, source="timeline"):
     """The full timeline from a packed one, checking every count: returns
     (samples, order, baseline) where each sample's rows hold every reason
     seen so far, in the table's order, order is that order and baseline
-    the counts before the first sample's deltas ({key: (exits, cycles)})."""
+    the counts before the first sample's deltas ({key: (exits, cycles)}, with
+    (l2_exits, l2_cycles) after them when the timeline has L2 counts)."""
     if not samples:
         return [], [], {}
     last = samples[-1]
     order = list(last["rows"])
+    l2 = "l2_exits" in next(iter(last["rows"].values()), {})
+    fields = ["exits", "cycles"] + (["l2_exits", "l2_cycles"] if l2 else [])
     known = {}
     baseline = {}
     out = []
@@ -115,40 +136,52 @@ def rebuild(samples, source="timeline"):
                 raise ProfileError(f"{where}: reason {key[0]} {key[1]} is missing from the last "
                                    "sample (reasons never disappear from the table)")
             if key in known:
-                pe, pc = known[key]
+                prev = known[key]
             elif s["sample"] == 0:
-                pe, pc = row["exits"], row["cycles"]
-                if row["exits_delta"] or row["cycles_delta"]:
+                prev = tuple(row[f] for f in fields)
+                if any(row[f + "_delta"] for f in fields):
                     raise ProfileError(f"{where}: sample 0 has a delta for {key[0]} {key[1]}")
             else:
-                pe, pc = 0, 0
+                prev = (0,) * len(fields)
             if key not in known:
-                baseline[key] = (pe, pc)
-            if row["exits"] != pe + row["exits_delta"] or row["cycles"] != pc + row["cycles_delta"]:
-                raise ProfileError(
-                    f"{where}: reason {key[0]} {key[1]}: exits {row['exits']} cycles {row['cycles']} "
-                    f"are not the previous {pe}, {pc} plus the deltas {row['exits_delta']}, "
-                    f"{row['cycles_delta']} (the counts do not add up)")
-            known[key] = (row["exits"], row["cycles"])
+                baseline[key] = prev
+            for f, p in zip(fields, prev):
+                if row[f] != p + row[f + "_delta"]:
+                    raise ProfileError(
+                        f"{where}: reason {key[0]} {key[1]}: {f} {row[f]} is not the previous {p} "
+                        f"plus the delta {row[f + '_delta']} (the counts do not add up)")
+            known[key] = tuple(row[f] for f in fields)
         rows = {}
         for key in order:
             if key in s["rows"]:
                 rows[key] = s["rows"][key]
             elif key in known:
-                e, c = known[key]
                 rows[key] = {"sample": s["sample"], "time_s": s["time_s"],
-                             "interval_s": s["interval_s"], "reason": key[0], "name": key[1],
-                             "exits": e, "cycles": c, "exits_delta": 0, "cycles_delta": 0}
+                             "interval_s": s["interval_s"], "reason": key[0], "name": key[1]}
+                for f, v in zip(fields, known[key]):
+                    rows[key][f] = v
+                    rows[key][f + "_delta"] = 0
         out.append({"sample": s["sample"], "time_s": s["time_s"], "interval_s": s["interval_s"],
                     "rows": rows})
     return out, order, baseline
 
 
-def csv_text(samples, extra=False):
-    """exit_top's CSV (extra: with exits_per_s) of rebuilt samples."""
+def has_l2(samples):
+    """The timeline carries the kernel's L2 counts (exit_top's l2_* columns)."""
+    return bool(samples) and all("l2_exits" in r for s in samples[:1] for r in s["rows"].values())
+
+
+def csv_text(samples, extra=False, levels=False):
+    """exit_top's CSV of rebuilt samples, with its L2 columns when they have
+    them; extra: exits_per_s (timeline.csv), and with levels the L1 and L2
+    columns of each row instead of exit_top's L2 columns (L1 = all - L2)."""
+    l2 = has_l2(samples)
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(CSV_HEADER + (["exits_per_s"] if extra else []))
+    if extra:
+        w.writerow(CSV_HEADER + ["exits_per_s"] + (LEVEL_FIELDS if levels else []))
+    else:
+        w.writerow(CSV_HEADER_L2 if l2 else CSV_HEADER)
     for s in samples:
         dt = float(s["interval_s"])
         for r in s["rows"].values():
@@ -156,6 +189,12 @@ def csv_text(samples, extra=False):
                     r["cycles"], r["exits_delta"], r["cycles_delta"]]
             if extra:
                 line.append(f"{r['exits_delta'] / dt:.1f}" if dt > 0 else "0.0")
+                if levels:
+                    line += [r["exits"] - r["l2_exits"], r["cycles"] - r["l2_cycles"],
+                             r["exits_delta"] - r["l2_exits_delta"], r["cycles_delta"] - r["l2_cycles_delta"]]
+                    line += [r[k] for k in L2_FIELDS]
+            elif l2:
+                line += [r[k] for k in L2_FIELDS]
             w.writerow(line)
     return buf.getvalue()
 
@@ -166,7 +205,8 @@ TABLE_HEADER = "# reason count cycles l2_count l2_cycles name"
 
 
 def parse_table(text, source):
-    """(vendor, {(reason, name): (exits, cycles)}), the counts of both levels."""
+    """(vendor, {(reason, name): (exits, cycles, l2_exits, l2_cycles)}): the
+    counts of both levels, then those of L2."""
     lines = text.splitlines()
     if len(lines) < 2 or not re.fullmatch(r"# vendor (vmx|svm)", lines[0]) or lines[1] != TABLE_HEADER:
         raise ProfileError(f"{source}: not the patched kernel's exit table")
@@ -175,7 +215,10 @@ def parse_table(text, source):
         f = line.split(" ")
         if len(f) < 6 or not all(x.isdigit() for x in f[1:5]):
             raise ProfileError(f"{source} line {no}: malformed: {line!r}")
-        rows[(f[0], " ".join(f[5:]))] = (int(f[1]), int(f[2]))
+        n = tuple(int(x) for x in f[1:5])
+        if n[2] > n[0] or n[3] > n[1]:
+            raise ProfileError(f"{source} line {no}: more L2 exits or cycles than of all levels: {line!r}")
+        rows[(f[0], " ".join(f[5:]))] = n
     return lines[0].split()[-1], rows
 
 
@@ -199,6 +242,25 @@ def load_console(text, origin, source="console.txt"):
 def tail(console, n=8):
     shown = [c for c in console if c["stream"] in ("out", "err", "error", "timeout", "exit")]
     return "\n".join(f"    | {c['time_s']:9.3f} s {c['stream']}: {c['text']}" for c in shown[-n:])
+
+
+def check_nested_guest(console):
+    """--nested: the guest hypervisor ran its guest, which ended with status 0
+    (the power-off line alone may be the guest hypervisor's own)."""
+    out = [c for c in console if c["stream"] == "out"]
+    no_kvm = [c["text"] for c in out if L1_NO_KVM_RE.search(c["text"])]
+    gone = [L1_GONE_RE.search(c["text"]) for c in out]
+    gone = [int(m.group(1)) for m in gone if m]
+    why = None
+    if no_kvm:
+        why = f"the guest hypervisor could not run its guest: {no_kvm[0]}"
+    elif not gone:
+        why = ("the guest hypervisor never said that its guest ended ('L1: the L2 guest is gone'): "
+               "it stopped before")
+    elif gone[0] != 0:
+        why = (f"the nested guest's QEMU (in the guest hypervisor) exited with status {gone[0]}")
+    if why:
+        raise ProfileError(f"{why}\n  last console lines:\n{tail(console)}")
 
 
 def check_guest(console, vm_status):
@@ -230,8 +292,9 @@ def check_guest(console, vm_status):
 
 # ---- analysis ----
 
-def intervals(samples):
-    """Per sample with an interval: start, end, total exits and per-reason deltas."""
+def intervals(samples, levels=False):
+    """Per sample with an interval: start, end, total exits and per-reason
+    deltas (levels: also those of L2, per_reason_l2)."""
     out = []
     for s in samples:
         dt = float(s["interval_s"])
@@ -239,8 +302,11 @@ def intervals(samples):
             continue
         end = float(s["time_s"])
         per = {k: r["exits_delta"] for k, r in s["rows"].items() if r["exits_delta"]}
-        out.append({"sample": s["sample"], "start_s": end - dt, "end_s": end, "interval_s": dt,
-                    "exits": sum(per.values()), "per_reason": per})
+        iv = {"sample": s["sample"], "start_s": end - dt, "end_s": end, "interval_s": dt,
+              "exits": sum(per.values()), "per_reason": per}
+        if levels:
+            iv["per_reason_l2"] = {k: r["l2_exits_delta"] for k, r in s["rows"].items() if r["l2_exits_delta"]}
+        out.append(iv)
     return out
 
 
@@ -271,7 +337,7 @@ def console_text(c):
     return c["text"]
 
 
-def split_exits(ivals, spans):
+def split_exits(ivals, spans, field="per_reason"):
     """Exits per reason in each of the sorted, disjoint time spans [t0, t1):
     each interval's exits are split between the spans it overlaps in
     proportion to the overlap (a steady rate within an interval is assumed,
@@ -286,7 +352,7 @@ def split_exits(ivals, spans):
         while k < len(spans) and spans[k][0] < b:
             frac = (min(b, spans[k][1]) - max(a, spans[k][0])) / (b - a)
             if frac > 0:
-                for key, v in iv["per_reason"].items():
+                for key, v in iv[field].items():
                     out[k][key] = out[k].get(key, 0.0) + v * frac
             k += 1
     return out
@@ -324,10 +390,15 @@ def boot_phases(ivals, guest):
     marks = [m for m in marks if m[0] is not None]
     spans = [(t0, t1) for (t0, _), (t1, _) in zip(marks, marks[1:])]
     out = []
-    for (t0, t1), (_, what), per in zip(spans, marks, split_exits(ivals, spans)):
+    levels = bool(ivals) and all("per_reason_l2" in iv for iv in ivals)
+    l2 = split_exits(ivals, spans, "per_reason_l2") if levels else [None] * len(spans)
+    for (t0, t1), (_, what), per, per2 in zip(spans, marks, split_exits(ivals, spans), l2):
         n, top = phase_dict(per)
         out.append({"phase": what, "start_s": round(t0, 6), "duration_s": round(t1 - t0, 6), "exits": round(n),
                     "exits_per_s": round(n / (t1 - t0), 1) if t1 > t0 else None, "top_reasons": top})
+        if per2 is not None:
+            out[-1]["l2_exits"] = round(sum(per2.values()))
+            out[-1]["l1_exits"] = out[-1]["exits"] - out[-1]["l2_exits"]
     return out
 
 
@@ -435,18 +506,21 @@ def gather(raw, opts):
         origin = float(starts[0].split(" ")[0])
     console = load_console(console_text_raw, origin)
     check_guest(console, vm_status)
+    if opts.get("nested"):
+        check_nested_guest(console)
 
     vendor, before = parse_table(read(os.path.join(raw, "table_before.txt")), "table_before.txt")
     vendor_after, after = parse_table(read(os.path.join(raw, "table_after.txt")), "table_after.txt")
     if vendor != vendor_after:
         raise ProfileError(f"the vendor changed during the run ({vendor}, then {vendor_after})")
     totals = {}
-    for key, (e, c) in after.items():
-        b = before.get(key, (0, 0))
-        if e < b[0] or c < b[1]:
+    for key, a in after.items():
+        b = before.get(key, (0, 0, 0, 0))
+        d = tuple(x - y for x, y in zip(a, b))
+        if min(d) < 0:
             raise ProfileError(f"reason {label(key)} went down during the run (kvm.ko reloaded?)")
-        if e - b[0] or c - b[1]:
-            totals[key] = (e - b[0], c - b[1])
+        if any(d):
+            totals[key] = d
     missing = [label(k) for k in before if k not in after]
     if missing:
         raise ProfileError(f"reasons disappeared from the table during the run: {', '.join(missing)}")
@@ -466,6 +540,9 @@ def gather(raw, opts):
         samples, order, baseline = rebuild(load_timeline(text, "timeline.csv.gz"), "timeline.csv.gz")
         if not samples:
             raise ProfileError("the timeline is empty: the sampler saw no exit at all")
+        if opts.get("nested") and not has_l2(samples):
+            raise ProfileError("--nested: the sampler's timeline has no L2 counts (exit_top --csv without "
+                               "its l2_* columns: an older exit_top), so it cannot be split by level")
         check_sums(samples, order, baseline, before, after)
         res.update(samples=samples, order=order, baseline=baseline)
     return res
@@ -476,16 +553,28 @@ def check_sums(samples, order, baseline, before, after):
     read before and after (independently of the sampler); and the first and
     last samples are those counts."""
     last = samples[-1]["rows"]
+    l2 = has_l2(samples)
     for key in set(order) | set(after):
         d = sum(s["rows"][key]["exits_delta"] for s in samples if key in s["rows"])
         dc = sum(s["rows"][key]["cycles_delta"] for s in samples if key in s["rows"])
-        b = before.get(key, (0, 0))
-        a = after.get(key, (0, 0))
+        b = before.get(key, (0, 0, 0, 0))
+        a = after.get(key, (0, 0, 0, 0))
+        if l2:
+            d2 = sum(s["rows"][key]["l2_exits_delta"] for s in samples if key in s["rows"])
+            dc2 = sum(s["rows"][key]["l2_cycles_delta"] for s in samples if key in s["rows"])
+            if key in last and (last[key]["l2_exits"], last[key]["l2_cycles"]) != a[2:]:
+                raise ProfileError(f"reason {label(key)}: the last sample's L2 counts ({last[key]['l2_exits']} "
+                                   f"exits, {last[key]['l2_cycles']} cycles) are not the final ones "
+                                   f"({a[2]}, {a[3]})")
+            if (d2, dc2) != (a[2] - b[2], a[3] - b[3]):
+                raise ProfileError(f"reason {label(key)}: the timeline's L2 deltas add up to {d2} exits, "
+                                   f"{dc2} cycles; the L2 counters grew by {a[2] - b[2]}, {a[3] - b[3]}")
+        b, a = b[:2], a[:2]
         if key not in last or (last[key]["exits"], last[key]["cycles"]) != a:
             raise ProfileError(f"reason {label(key)}: the last sample ({last[key]['exits'] if key in last else 0} "
                                f"exits) is not the final count ({a[0]}): exits happened after "
                                "sampling stopped")
-        if baseline.get(key, (0, 0)) != b:
+        if baseline.get(key, (0, 0))[:2] != b:
             raise ProfileError(f"reason {label(key)}: the first sample ({baseline.get(key, (0, 0))[0]} exits) "
                                f"is not the count read before the VM started ({b[0]}): another VM ran?")
         if (d, dc) != (a[0] - b[0], a[1] - b[1]):
@@ -497,17 +586,22 @@ def analyze(res, opts):
     """The summary dict (everything printed and written)."""
     console = res["console"]
     totals = res["totals"]
-    total_exits = sum(e for e, _ in totals.values())
-    total_cycles = sum(c for _, c in totals.values())
+    total_exits = sum(t[0] for t in totals.values())
+    total_cycles = sum(t[1] for t in totals.values())
+    levels = bool(opts.get("nested"))
     cycles_on = opts.get("kvm_params", {}).get("exit_cycles", "N") in ("Y", "1") or total_cycles > 0
     ranked = sorted(totals.items(), key=lambda kv: (-kv[1][0], -kv[1][1], kv[0]))
     reasons = []
-    for rank, (key, (e, c)) in enumerate(ranked, 1):
+    for rank, (key, (e, c, e2, c2)) in enumerate(ranked, 1):
         reasons.append({"rank": rank, "reason": key[0], "name": key[1], "exits": e,
                         "exits_share_pct": round(100 * e / total_exits, 3) if total_exits else 0.0,
                         "cycles": c if cycles_on else None,
                         "cycles_share_pct": round(100 * c / total_cycles, 3) if cycles_on and total_cycles else None,
                         "cycles_per_exit": round(c / e, 1) if cycles_on and e else None})
+        if levels:
+            reasons[-1].update({"l1_exits": e - e2, "l2_exits": e2,
+                                "l2_share_pct": round(100 * e2 / e, 3) if e else 0.0,
+                                "l1_cycles": c - c2 if cycles_on else None, "l2_cycles": c2 if cycles_on else None})
     start = next((c["time_s"] for c in console if c["stream"] == "start"), 0.0)
     end = next((c["time_s"] for c in console if c["stream"] == "exit"), None)
     first_out = next((c["time_s"] for c in console if c["stream"] == "out"), None)
@@ -533,11 +627,30 @@ def analyze(res, opts):
          if guest["vm_lifetime_s"] else None,
          "reasons": reasons, "guest": guest,
          "sampler": {"interval": opts["interval"], "interval_s": opts.get("interval_s")}}
+    if levels:
+        l2e = sum(t[2] for t in totals.values())
+        l2c = sum(t[3] for t in totals.values())
+
+        def top_of(exits_of):
+            per = sorted(((k, exits_of(t)) for k, t in totals.items() if exits_of(t)),
+                         key=lambda kv: (-kv[1], kv[0]))
+            return [{"reason": k[0], "name": k[1], "exits": v} for k, v in per[:5]]
+        s["levels"] = {
+            "l1": {"what": "the guest hypervisor's own exits (the VM the kernel under test runs)",
+                   "exits": total_exits - l2e, "cycles": total_cycles - l2c if cycles_on else None,
+                   "exits_share_pct": round(100 * (total_exits - l2e) / total_exits, 3) if total_exits else 0.0,
+                   "top_reasons": top_of(lambda t: t[0] - t[2])},
+            "l2": {"what": "the nested guest's exits (taken while the guest hypervisor ran its guest)",
+                   "exits": l2e, "cycles": l2c if cycles_on else None,
+                   "exits_share_pct": round(100 * l2e / total_exits, 3) if total_exits else 0.0,
+                   "top_reasons": top_of(lambda t: t[2])},
+            "source": "the patched kernel's L2 counts (l2_count, l2_cycles of the table; exit_top's l2_* "
+                      "columns); L1 = all - L2"}
     if not res["sampled"]:
         s["checks"] = {"timeline": "none (--interval off): totals from the table before and after"}
         return s
     samples, order = res["samples"], res["order"]
-    ivals = intervals(samples)
+    ivals = intervals(samples, levels)
     busiest = max(ivals, key=lambda iv: (iv["exits"], -iv["sample"])) if ivals else None
     top_ivals = sorted(ivals, key=lambda iv: (-iv["exits"], iv["sample"]))[:5]
 
@@ -564,6 +677,9 @@ def analyze(res, opts):
     s["checks"] = {"timeline_sum_equals_counter_delta": {label(k): totals.get(k, (0, 0))[0] for k in order},
                    "reasons_checked": len(order),
                    "rows_checked": sum(len(x["rows"]) for x in samples)}
+    if levels:
+        s["checks"]["timeline_l2_sum_equals_l2_counter_delta"] = {label(k): totals.get(k, (0, 0, 0))[2]
+                                                                 for k in order}
     res["ivals"] = ivals
     res["phases"] = phases
     return s
@@ -596,18 +712,31 @@ def summary_text(s, res, opts):
                  + (f" ({fmt_int(round(rate))} exits/s on average)" if rate is not None else ""))
     if s["cycles_counted"]:
         lines.append(f"total cycles in exits: {fmt_int(s['total_cycles'])} host TSC cycles")
+    lv = s.get("levels")
+    if lv:
+        def level_line(x):
+            top = ", ".join(f"{t['reason']} {t['name']} {fmt_int(t['exits'])}" for t in x["top_reasons"][:3])
+            cyc = f", {fmt_int(x['cycles'])} cycles" if x["cycles"] is not None else ""
+            return f"{fmt_int(x['exits'])} exits ({x['exits_share_pct']:.2f}%{cyc}; {top or 'none'})"
+        lines.append(f"L2, the nested guest: {level_line(lv['l2'])}")
+        lines.append(f"L1, the guest hypervisor itself: {level_line(lv['l1'])}")
+        lines.append("  (levels from the kernel's L2 counts; L1 = all - L2)")
     lines.append("")
     lines.append("exits per reason, most to least frequent:")
     w = max([len(r["reason"]) + len(r["name"]) + 1 for r in s["reasons"]] + [11])
     head = f"  {'rank':>4}  {'reason name':<{w}} {'exits':>12} {'exits_%':>8}"
     if s["cycles_counted"]:
         head += f" {'cycles/exit':>12} {'cycles_%':>8}"
+    if lv:
+        head += f" {'L1_exits':>12} {'L2_exits':>12} {'L2_%':>7}"
     lines.append(head)
     for r in s["reasons"]:
         line = f"  {r['rank']:>4}  {r['reason'] + ' ' + r['name']:<{w}} {fmt_int(r['exits']):>12} {r['exits_share_pct']:>8.2f}"
         if s["cycles_counted"]:
             cpe = fmt_int(round(r["cycles_per_exit"])) if r["cycles_per_exit"] is not None else "-"
             line += f" {cpe:>12} {r['cycles_share_pct'] if r['cycles_share_pct'] is not None else 0:>8.2f}"
+        if lv:
+            line += f" {fmt_int(r['l1_exits']):>12} {fmt_int(r['l2_exits']):>12} {r['l2_share_pct']:>7.2f}"
         lines.append(line)
     irqs = s.get("host_interrupts_during_run") or []
     if irqs:
@@ -639,7 +768,8 @@ def summary_text(s, res, opts):
         for p in s["boot_phases"]:
             top = ", ".join(f"{x['reason']} {x['name']} {fmt_int(x['exits'])}" for x in p["top_reasons"])
             rate = f"{fmt_int(round(p['exits_per_s']))} exits/s" if p["exits_per_s"] is not None else "-"
-            lines.append(f"  {fmt_int(p['exits']):>9} exits in {p['duration_s']:7.3f} s ({rate}; {top or 'none'}): "
+            split = f", L1 {fmt_int(p['l1_exits'])} / L2 {fmt_int(p['l2_exits'])}" if "l2_exits" in p else ""
+            lines.append(f"  {fmt_int(p['exits']):>9} exits in {p['duration_s']:7.3f} s ({rate}{split}; {top or 'none'}): "
                          f"{p['phase']}")
     big = sorted([p for p in s["phases"] if p["exits"]], key=lambda p: -p["exits"])[:5]
     if big:
@@ -674,13 +804,19 @@ def write_new(path, text):
 def totals_csv(s):
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
+    levels = "levels" in s
     w.writerow(["rank", "reason", "name", "exits", "exits_share_pct", "cycles", "cycles_share_pct",
-                "cycles_per_exit"])
+                "cycles_per_exit"] + (["l1_exits", "l1_cycles", "l2_exits", "l2_cycles", "l2_share_pct"]
+                                      if levels else []))
     for r in s["reasons"]:
-        w.writerow([r["rank"], r["reason"], r["name"], r["exits"], f"{r['exits_share_pct']:.3f}",
-                    "" if r["cycles"] is None else r["cycles"],
-                    "" if r["cycles_share_pct"] is None else f"{r['cycles_share_pct']:.3f}",
-                    "" if r["cycles_per_exit"] is None else f"{r['cycles_per_exit']:.1f}"])
+        line = [r["rank"], r["reason"], r["name"], r["exits"], f"{r['exits_share_pct']:.3f}",
+                "" if r["cycles"] is None else r["cycles"],
+                "" if r["cycles_share_pct"] is None else f"{r['cycles_share_pct']:.3f}",
+                "" if r["cycles_per_exit"] is None else f"{r['cycles_per_exit']:.1f}"]
+        if levels:
+            line += [r["l1_exits"], "" if r["l1_cycles"] is None else r["l1_cycles"], r["l2_exits"],
+                     "" if r["l2_cycles"] is None else r["l2_cycles"], f"{r['l2_share_pct']:.3f}"]
+        w.writerow(line)
     return buf.getvalue()
 
 
@@ -713,7 +849,7 @@ def metadata(raw, opts, s):
     sizes = key_value_file(read(os.path.join(raw, "timeline_sizes.txt"), False))
     l1 = (read(os.path.join(raw, "l1_initrd_bytes.txt"), False) or "").strip()
     return {"schema_version": SCHEMA_VERSION, "run_id": opts.get("run_id"), "env": opts["env"],
-            "vendor": s["vendor"], "interval": opts["interval"], "interval_s": opts.get("interval_s"),
+            "nested": bool(opts.get("nested")), "vendor": s["vendor"], "interval": opts["interval"], "interval_s": opts.get("interval_s"),
             "kernel_under_test": opts.get("kernel"), "kernel_under_test_sha256": sha256(opts.get("kernel")),
             "guest_kernel": opts.get("guest_kernel"), "guest_kernel_sha256": sha256(opts.get("guest_kernel")),
             "guest_initrd": opts.get("guest_initrd") or ("emu/profile_l2init.c" if opts["env"] != "native" else None),
@@ -743,7 +879,7 @@ def run_analyze(raw, out, opts):
     files = {"summary.txt": text, "totals.csv": totals_csv(s), "console.csv": console_csv(res["console"]),
              "metadata.json": json.dumps(metadata(raw, opts, s), indent=1) + "\n"}
     if res["sampled"]:
-        files["timeline.csv"] = csv_text(res["samples"], extra=True)
+        files["timeline.csv"] = csv_text(res["samples"], extra=True, levels=bool(opts.get("nested")))
         files["console_exits.csv"] = phases_csv(s)
     s["files"] = sorted(list(files) + ["summary.json"])
     existing = [f for f in list(files) + ["summary.json"] if os.path.exists(os.path.join(out, f))]
@@ -752,6 +888,10 @@ def run_analyze(raw, out, opts):
     plot_msgs = []
     if res["sampled"]:
         plot_msgs.append(profile_plot.rate_plot(out, res["samples"], res["order"], s, opts.get("top", 6)))
+        if opts.get("nested"):
+            for level in ("l1", "l2"):
+                plot_msgs.append(profile_plot.rate_plot(out, res["samples"], res["order"], s,
+                                                        opts.get("top", 6), level))
     plot_msgs.append(profile_plot.totals_plot(out, s))
     s["plots"] = [m for m in plot_msgs if m]
     for name, body in files.items():
@@ -771,7 +911,9 @@ def parse_opts(args):
     pos = []
     while args:
         a = args.pop(0)
-        if a in names:
+        if a == "--nested":
+            opts["nested"] = True
+        elif a in names:
             if not args:
                 raise ValueError(f"{a} needs a value")
             opts[names[a]] = args.pop(0)

@@ -18,7 +18,8 @@
  *	Print CLOCK_MONOTONIC in seconds (6 decimals).
  *   profile_helper compact <exit_top.csv >packed.csv
  *	Leave out the rows of exit_top --csv that carry no news: a row whose
- *	exits_delta and cycles_delta are both 0, unless it belongs to the
+ *	*_delta fields (exits_delta, cycles_delta and, where the header has
+ *	them, l2_exits_delta, l2_cycles_delta) are all 0, unless it belongs to the
  *	first or the last sample (kept whole), or it is the first row of a
  *	sample with no other row kept (so that every sample's time_s and
  *	interval_s survive). The rest is unchanged, so the full CSV can be
@@ -129,17 +130,54 @@ static void on_stop(int sig)
 
 /* ---- compact ---- */
 
-/* The last two fields (exits_delta, cycles_delta) are both "0". */
+/*
+ * Which of the fields after "name" are deltas, counted from the end of a
+ * row: the name may hold a quoted comma, the numbers after it never do.
+ */
+#define MAX_TAIL 16
+static int tail_fields;			/* fields after name */
+static int tail_is_delta[MAX_TAIL];	/* [0]: the last field */
+
+static int parse_header(const char *h)
+{
+	char copy[LINE_MAX_BYTES], *tok, *save;
+	char *names[64];
+	int n = 0, name = -1, i;
+
+	snprintf(copy, sizeof(copy), "%s", h);
+	for (tok = strtok_r(copy, ",", &save); tok && n < 64; tok = strtok_r(NULL, ",", &save))
+		names[n++] = tok;
+	for (i = 0; i < n; i++)
+		if (!strcmp(names[i], "name"))
+			name = i;
+	tail_fields = n - name - 1;
+	if (name < 0 || tail_fields < 1 || tail_fields > MAX_TAIL)
+		return -1;
+	for (i = 0; i < tail_fields; i++) {
+		const char *f = names[n - 1 - i];
+		size_t len = strlen(f);
+
+		tail_is_delta[i] = len > 6 && !strcmp(f + len - 6, "_delta");
+	}
+	return 0;
+}
+
+/* Every delta field after the name is "0" (the header says which). */
 static int row_is_quiet(const char *row)
 {
-	const char *c = strrchr(row, ',');
-	const char *b;
+	const char *end = row + strlen(row), *b;
+	int i;
 
-	if (!c || strcmp(c + 1, "0"))
-		return 0;
-	for (b = c - 1; b > row && *b != ','; b--)
-		;
-	return *b == ',' && c - b == 2 && b[1] == '0';
+	for (i = 0; i < tail_fields; i++) {
+		for (b = end - 1; b >= row && *b != ','; b--)
+			;
+		if (b < row)
+			return 0;
+		if (tail_is_delta[i] && (end - b != 2 || b[1] != '0'))
+			return 0;
+		end = b;
+	}
+	return 1;
 }
 
 /* Length of the sample field of @row (up to its first comma), 0 if none. */
@@ -170,7 +208,7 @@ static int compact(void)
 			return 1;
 		}
 		line[len - 1] = 0;
-		if (!n && strncmp(line, "sample,time_s,", 14)) {
+		if (!n && (strncmp(line, "sample,time_s,", 14) || parse_header(line))) {
 			fprintf(stderr, "profile_helper compact: not exit_top --csv output (header '%s')\n", line);
 			return 1;
 		}

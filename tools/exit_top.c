@@ -43,8 +43,9 @@
 #define MAX_INTERVAL_NS		(3600 * NSEC_PER_SEC)
 
 enum source { SRC_AUTO, SRC_DEBUGFS, SRC_TRACEPOINT };
-enum sort_key { SORT_COUNT, SORT_CYCLES, SORT_RATE };
-static const char *const sort_names[] = { "count", "cycles", "rate" };
+enum sort_key { SORT_COUNT, SORT_CYCLES, SORT_RATE, SORT_L2 };
+static const char *const sort_names[] = { "count", "cycles", "rate", "l2" };
+#define NSORT ((int)(sizeof(sort_names) / sizeof(sort_names[0])))
 
 struct top_opts {
 	int64_t interval_ns;		/* -d */
@@ -74,7 +75,8 @@ static void usage(FILE *f)
 "                         0.5s, 500us, or plain seconds (2); from 1ms to\n"
 "                         3600s (default 1s)\n"
 "  -s, --sort KEY         row order: count (total exits, default), cycles\n"
-"                         (total cycles), rate (exits/s in the last interval)\n"
+"                         (total cycles), rate (exits/s in the last interval),\n"
+"                         l2 (exits of nested guests; debugfs only)\n"
 "      --samples N        stop after N samples (the first is taken at once)\n"
 "      --once             print the totals once, without rates, and exit\n"
 "                         (tracepoint: the exits of one interval)\n"
@@ -99,17 +101,24 @@ static void usage(FILE *f)
 "               (hex); '-' for UNKNOWN and (tracepoint) OTHER, the exits\n"
 "               whose reason matched no known code\n"
 "  name         the kernel's name for it (VMX_EXIT_REASONS, SVM_EXIT_REASONS)\n"
-"  exits        exits counted, in total (those of nested guests, L2,\n"
-"               included: the table's l2_count column is not shown)\n"
+"  exits        exits counted, in total: of every level (L1 and L2)\n"
 "  exits/s      exits per second over the last interval\n"
 "  cycles       host TSC cycles from each VM-exit to the next VM-entry, in\n"
 "               total; only while kvm.exit_cycles=1 ('off' otherwise)\n"
 "  cycles/exit  cycles / exits\n"
 "  exits_%%      share of all exits; cycles_%%: share of all cycles\n"
+"  l2_exits     of the exits, those taken while the vCPU ran a nested guest\n"
+"               (L2: the guest of a guest hypervisor); the rest are L1's\n"
+"               (the guest hypervisor's own, or a plain guest's): L1 = exits\n"
+"               - l2_exits. The patched kernel's table counts them (its\n"
+"               l2_count column); the tracepoint does not: with it these\n"
+"               columns are left out and the header says so\n"
+"  l2_cycles    cycles of the L2 exits ('off' as cycles)\n"
 "\n"
-"CSV (--csv): one header line, then per sample one row per reason seen so\n"
-"far, in table order, each sample written and flushed whole:\n"
-"  sample,time_s,interval_s,reason,name,exits,cycles,exits_delta,cycles_delta\n"
+"CSV (--csv): one header line (wrapped below), then per sample one row per\n"
+"reason seen so far, in table order, each sample written and flushed whole:\n"
+"  sample,time_s,interval_s,reason,name,exits,cycles,exits_delta,cycles_delta,\n"
+"  l2_exits,l2_cycles,l2_exits_delta,l2_cycles_delta\n"
 "  sample        0, 1, 2, ...\n"
 "  time_s        CLOCK_MONOTONIC seconds since sample 0 (6 decimals)\n"
 "  interval_s    seconds since the previous sample (0 for sample 0)\n"
@@ -118,6 +127,9 @@ static void usage(FILE *f)
 "                exit_top started; cycles empty)\n"
 "  exits_delta, cycles_delta  growth since the previous sample (0 in\n"
 "                sample 0; the whole count for a reason that appears later)\n"
+"  l2_*          the same for the exits of nested guests (L2), a part of\n"
+"                exits and cycles (L1 = exits - l2_exits); empty with the\n"
+"                tracepoint, which does not count levels\n"
 "\n"
 "exit status: 0 done (also when stopped by SIGINT or SIGTERM), 2 usage\n"
 "error, 3 no source of exit counts, a read, format or counter error, or a\n"
@@ -209,10 +221,10 @@ static int parse_options(int argc, char **argv, struct top_opts *o, char *err, s
 			}
 			break;
 		case 's':
-			for (i = 0; i < 3 && strcmp(optarg, sort_names[i]); i++)
+			for (i = 0; i < NSORT && strcmp(optarg, sort_names[i]); i++)
 				;
-			if (i == 3) {
-				snprintf(err, len, "-s wants count, cycles or rate (got '%s')", optarg);
+			if (i == NSORT) {
+				snprintf(err, len, "-s wants count, cycles, rate or l2 (got '%s')", optarg);
 				return -1;
 			}
 			o->sort = (enum sort_key)i;
@@ -277,6 +289,11 @@ static int parse_options(int argc, char **argv, struct top_opts *o, char *err, s
 	}
 	if (optind < argc) {
 		snprintf(err, len, "unexpected argument '%s'", argv[optind]);
+		return -1;
+	}
+	if (o->sort == SORT_L2 && o->source == SRC_TRACEPOINT) {
+		snprintf(err, len, "-s l2 needs the patched kernel's table: the tracepoint does not "
+			 "count the exits of nested guests (L2) apart");
 		return -1;
 	}
 	if (o->table_given && o->source == SRC_TRACEPOINT) {
@@ -637,6 +654,8 @@ struct top_row {
 	uint64_t key;			/* table order */
 	uint64_t count, cycles;		/* this sample */
 	uint64_t prev_count, prev_cycles;	/* the sample before */
+	uint64_t l2_count, l2_cycles;	/* of those, L2's (debugfs only) */
+	uint64_t prev_l2_count, prev_l2_cycles;
 	double rate;			/* exits/s over the last interval */
 };
 
@@ -688,6 +707,8 @@ static int top_update(struct top *tp, char *why, size_t len)
 	for (i = 0; i < tp->nrows; i++) {
 		tp->rows[i].prev_count = tp->rows[i].count;
 		tp->rows[i].prev_cycles = tp->rows[i].cycles;
+		tp->rows[i].prev_l2_count = tp->rows[i].l2_count;
+		tp->rows[i].prev_l2_cycles = tp->rows[i].l2_cycles;
 	}
 	for (i = 0; i < t->nrows; i++) {
 		const struct exit_table_row *tr = &t->rows[i];
@@ -727,11 +748,29 @@ static int top_update(struct top *tp, char *why, size_t len)
 				 tp->path, r, row->name, row->count, tr->count, row->cycles, tr->cycles);
 			return -1;
 		}
+		if (tr->l2_count < row->l2_count || tr->l2_cycles < row->l2_cycles) {
+			format_reason(r, sizeof(r), tp->vendor, row->reason);
+			snprintf(why, len, "%s: the L2 counters of %s %s went down (l2_count %" PRIu64 " -> %"
+				 PRIu64 ", l2_cycles %" PRIu64 " -> %" PRIu64 "): kvm.ko reloaded, or another file?",
+				 tp->path, r, row->name, row->l2_count, tr->l2_count, row->l2_cycles, tr->l2_cycles);
+			return -1;
+		}
+		/* The table's reader checks l2_count <= count; cycles are added up apart. */
+		if (tr->l2_cycles > tr->cycles) {
+			format_reason(r, sizeof(r), tp->vendor, row->reason);
+			snprintf(why, len, "%s: %s %s has more L2 cycles (%" PRIu64 ") than cycles of all levels "
+				 "(%" PRIu64 ")", tp->path, r, row->name, tr->l2_cycles, tr->cycles);
+			return -1;
+		}
 		row->count = tr->count;
 		row->cycles = tr->cycles;
+		row->l2_count = tr->l2_count;
+		row->l2_cycles = tr->l2_cycles;
 		if (!tp->samples) {	/* sample 0 is the baseline: no growth yet */
 			row->prev_count = row->count;
 			row->prev_cycles = row->cycles;
+			row->prev_l2_count = row->l2_count;
+			row->prev_l2_cycles = row->l2_cycles;
 		}
 	}
 	for (i = 0; i < tp->nrows; i++) {
@@ -790,7 +829,8 @@ static void csv_string(FILE *f, const char *s)
 	fputc('"', f);
 }
 
-#define CSV_HEADER "sample,time_s,interval_s,reason,name,exits,cycles,exits_delta,cycles_delta\n"
+#define CSV_HEADER "sample,time_s,interval_s,reason,name,exits,cycles,exits_delta,cycles_delta," \
+		   "l2_exits,l2_cycles,l2_exits_delta,l2_cycles_delta\n"
 
 static void csv_sample(FILE *f, const struct top *tp)
 {
@@ -805,11 +845,15 @@ static void csv_sample(FILE *f, const struct top *tp)
 		fprintf(f, "%" PRIu64 ",%.6f,%.6f,%s,", tp->samples - 1,
 			(double)(tp->t_ns - tp->t0_ns) / 1e9, (double)tp->dt_ns / 1e9, r);
 		csv_string(f, row->name);
+		/* The tracepoint has neither cycles nor levels: empty, never 0. */
 		if (cycles)
-			fprintf(f, ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 "\n", row->count,
-				row->cycles, row->count - row->prev_count, row->cycles - row->prev_cycles);
+			fprintf(f, ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
+				",%" PRIu64 ",%" PRIu64 "\n", row->count, row->cycles,
+				row->count - row->prev_count, row->cycles - row->prev_cycles, row->l2_count,
+				row->l2_cycles, row->l2_count - row->prev_l2_count,
+				row->l2_cycles - row->prev_l2_cycles);
 		else
-			fprintf(f, ",%" PRIu64 ",,%" PRIu64 ",\n", row->count, row->count - row->prev_count);
+			fprintf(f, ",%" PRIu64 ",,%" PRIu64 ",,,,\n", row->count, row->count - row->prev_count);
 	}
 }
 
@@ -846,6 +890,10 @@ static int cmp_rows(const void *a, const void *b)
 		if (x->rate != y->rate)
 			return x->rate < y->rate ? 1 : -1;
 		break;
+	case SORT_L2:
+		if (x->l2_count != y->l2_count)
+			return x->l2_count < y->l2_count ? 1 : -1;
+		break;
 	default:
 		break;
 	}
@@ -859,7 +907,8 @@ static void print_screen(FILE *f, struct top *tp, const struct top_opts *o, bool
 {
 	enum cycles_state cs = tp->source == SRC_TRACEPOINT ? CYC_NONE : read_cycles_param(o->cycles_param);
 	bool rates = !o->once;
-	uint64_t total = 0, total_cycles = 0, delta = 0;
+	bool levels = tp->source == SRC_DEBUGFS;
+	uint64_t total = 0, total_cycles = 0, delta = 0, l2_total = 0, l2_total_cycles = 0;
 	int order[EXIT_TABLE_MAX_ROWS], i, shown, name_w = 4, max_rows = tp->nrows;
 	const char *cyc_cell;
 	char r[24];
@@ -867,6 +916,8 @@ static void print_screen(FILE *f, struct top *tp, const struct top_opts *o, bool
 	for (i = 0; i < tp->nrows; i++) {
 		total += tp->rows[i].count;
 		total_cycles += tp->rows[i].cycles;
+		l2_total += tp->rows[i].l2_count;
+		l2_total_cycles += tp->rows[i].l2_cycles;
 		delta += tp->rows[i].count - tp->rows[i].prev_count;
 		order[i] = i;
 		if ((int)strlen(tp->rows[i].name) > name_w)
@@ -876,12 +927,12 @@ static void print_screen(FILE *f, struct top *tp, const struct top_opts *o, bool
 		cs = CYC_NONE;
 	cyc_cell = cs == CYC_OFF ? "off" : cs == CYC_NONE ? "n/a" : NULL;
 	/* Cycles that are off (or absent) would sort at random: by count then. */
-	sort_by = o->sort == SORT_CYCLES && cyc_cell ? SORT_COUNT : o->sort;
+	sort_by = (o->sort == SORT_CYCLES && cyc_cell) || (o->sort == SORT_L2 && !levels) ? SORT_COUNT : o->sort;
 	sort_rows = tp->rows;
 	qsort(order, tp->nrows, sizeof(order[0]), cmp_rows);
 
 	if (tty) {
-		int other_lines = note ? 9 : 8;	/* header, column names, "more" */
+		int other_lines = note ? 10 : 9;	/* header, column names, "more" */
 		struct winsize ws;
 
 		fputs("\033[H\033[J", f);
@@ -916,7 +967,8 @@ static void print_screen(FILE *f, struct top *tp, const struct top_opts *o, bool
 	if (rates)
 		fprintf(f, "sample %" PRIu64 " at %.3f s, interval %.3f s, ", tp->samples,
 			(double)(tp->t_ns - tp->t0_ns) / 1e9, (double)tp->dt_ns / 1e9);
-	fprintf(f, "sorted by %s%s\n", sort_names[sort_by], sort_by != o->sort ? " (no cycles)" : "");
+	fprintf(f, "sorted by %s%s\n", sort_names[sort_by], sort_by == o->sort ? "" :
+		o->sort == SORT_L2 ? " (no L2 counts)" : " (no cycles)");
 	fprintf(f, "total%s: %" PRIu64 " exits", tp->source == SRC_TRACEPOINT ?
 		" since exit_top started" : "", total);
 	if (rates) {
@@ -929,7 +981,21 @@ static void print_screen(FILE *f, struct top *tp, const struct top_opts *o, bool
 		fprintf(f, ", %" PRIu64 " cycles", total_cycles);
 	if (!cyc_cell && total)
 		fprintf(f, ", %.1f cycles/exit", (double)total_cycles / (double)total);
-	fprintf(f, "\n\n");
+	fprintf(f, "\n");
+	if (levels) {
+		fprintf(f, "levels: %" PRIu64 " exits of L2 (nested guests", l2_total);
+		if (total)
+			fprintf(f, ", %.1f%%", 100.0 * (double)l2_total / (double)total);
+		fprintf(f, "), %" PRIu64 " of L1", total - l2_total);
+		if (!cyc_cell)
+			fprintf(f, "; %" PRIu64 " cycles of L2, %" PRIu64 " of L1", l2_total_cycles,
+				total_cycles - l2_total_cycles);
+		fprintf(f, "\n");
+	} else {
+		fprintf(f, "levels: not counted (the tracepoint does not tell the exits of nested guests, "
+			"L2, from L1's: its exits are of both; the patched kernel's table does)\n");
+	}
+	fprintf(f, "\n");
 
 	fprintf(f, "%10s  %-*s %14s", "reason", name_w, "name", "exits");
 	if (rates)
@@ -937,11 +1003,12 @@ static void print_screen(FILE *f, struct top *tp, const struct top_opts *o, bool
 	if (tp->source == SRC_TRACEPOINT)
 		fprintf(f, " %8s\n", "exits_%");
 	else
-		fprintf(f, " %18s %12s %8s %8s\n", "cycles", "cycles/exit", "exits_%", "cycles_%");
+		fprintf(f, " %18s %12s %8s %8s %12s %16s\n", "cycles", "cycles/exit", "exits_%", "cycles_%",
+			"l2_exits", "l2_cycles");
 	shown = tp->nrows < max_rows ? tp->nrows : max_rows;
 	for (i = 0; i < shown; i++) {
 		const struct top_row *row = &tp->rows[order[i]];
-		char cyc[24], cpe[24], cpct[16];
+		char cyc[24], cpe[24], cpct[16], l2cyc[24];
 
 		format_reason(r, sizeof(r), tp->vendor, row->reason);
 		fprintf(f, "%10s  %-*s %14" PRIu64, r, name_w, row->name, row->count);
@@ -957,7 +1024,9 @@ static void print_screen(FILE *f, struct top *tp, const struct top_opts *o, bool
 			snprintf(cyc, sizeof(cyc), "%s", cyc_cell);
 			snprintf(cpe, sizeof(cpe), "%s", cyc_cell);
 			snprintf(cpct, sizeof(cpct), "%s", cyc_cell);
+			snprintf(l2cyc, sizeof(l2cyc), "%s", cyc_cell);
 		} else {
+			snprintf(l2cyc, sizeof(l2cyc), "%" PRIu64, row->l2_cycles);
 			snprintf(cyc, sizeof(cyc), "%" PRIu64, row->cycles);
 			if (row->count)
 				snprintf(cpe, sizeof(cpe), "%.1f", (double)row->cycles / (double)row->count);
@@ -968,8 +1037,8 @@ static void print_screen(FILE *f, struct top *tp, const struct top_opts *o, bool
 			else
 				snprintf(cpct, sizeof(cpct), "-");
 		}
-		fprintf(f, " %18s %12s %8.1f %8s\n", cyc, cpe,
-			total ? 100.0 * (double)row->count / (double)total : 0.0, cpct);
+		fprintf(f, " %18s %12s %8.1f %8s %12" PRIu64 " %16s\n", cyc, cpe,
+			total ? 100.0 * (double)row->count / (double)total : 0.0, cpct, row->l2_count, l2cyc);
 	}
 	if (shown < tp->nrows)
 		fprintf(f, "(%d more reasons: a taller window shows them)\n", tp->nrows - shown);

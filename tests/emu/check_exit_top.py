@@ -6,7 +6,9 @@ usage: check_exit_top.py DIR patched|stock EXITS
 
 patched: the debugfs sampler and the tracepoint sampler both ran to a clean
   end, and for every reason the debugfs table's growth over the run equals
-  what the tracepoint counted (no other VM ran), CPUID at least EXITS.
+  what the tracepoint counted (no other VM ran), CPUID at least EXITS; the
+  debugfs CSV has the L2 counts, none of them grew (no nested guest ran),
+  and the tracepoint's L2 columns are empty (it does not count levels).
 stock: the debugfs sampler refused, naming the missing patch series;
   --once fell back to the tracepoint and said why; the tracepoint sampler
   counted at least EXITS CPUID exits.
@@ -30,15 +32,21 @@ def read(d, name):
         return f.read()
 
 
-def growth(path):
-    """{(reason, name): exits counted over the run} from a --csv log."""
+def growth(path, column="exits"):
+    """{(reason, name): COLUMN's growth over the run} from a --csv log."""
     first, last = {}, {}
     with open(path, encoding="utf-8") as f:
         for row in csv.DictReader(f):
             key = (row["reason"], row["name"])
-            first.setdefault(key, int(row["exits"]) if row["sample"] == "0" else 0)
-            last[key] = int(row["exits"])
+            first.setdefault(key, int(row[column]) if row["sample"] == "0" else 0)
+            last[key] = int(row[column])
     return {k: last[k] - first[k] for k in last}
+
+
+def l2_cells(path):
+    """The l2_exits cells of a --csv log (None: no such column)."""
+    with open(path, encoding="utf-8") as f:
+        return [row.get("l2_exits") for row in csv.DictReader(f)]
 
 
 def main(argv):
@@ -62,6 +70,15 @@ def main(argv):
                 if db.get(k, 0) != tp.get(k, 0)}
         check(not diff and db, f"patched: debugfs growth equals the tracepoint's count for every reason "
                                f"({sum(db.values())} exits, {len(db)} reasons; differing: {diff})")
+        cells = l2_cells(os.path.join(d, "top-debugfs.csv"))
+        l2 = growth(os.path.join(d, "top-debugfs.csv"), "l2_exits") if cells and None not in cells else {}
+        check(cells and all(c is not None and c.isdigit() for c in cells) and not any(l2.values()),
+              f"patched: the debugfs CSV has L2 counts in all {len(cells)} rows, none grew (no nested "
+              f"guest ran): {l2}")
+    if tp_ok:
+        cells = l2_cells(os.path.join(d, "top-tracepoint.csv"))
+        check(cells is not None and all(c == "" for c in cells),
+              f"{kind}: the tracepoint CSV leaves its L2 columns empty in all {len(cells)} rows (no levels)")
     else:
         err = read(d, "top-debugfs.stderr")
         check(read(d, "top-debugfs.status").strip() != "0" and

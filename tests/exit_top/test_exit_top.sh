@@ -68,12 +68,13 @@ echo N >"$tmp/cycles_off"
 echo "# --once on a VMX table"
 expect 0 "total: 1000 exits, 2000000 cycles, 2000.0 cycles/exit" "$bin" --debugfs "$tmp/vmx" --once --cycles-param "$tmp/cycles_on"
 "$bin" --debugfs "$tmp/vmx" --once --cycles-param "$tmp/cycles_on" >"$tmp/once" 2>&1
-if grep -qE '^ +10  CPUID +600 +300000 +500.0 +60.0 +15.0$' "$tmp/once" &&
-	grep -qE '^ +30  IO_INSTRUCTION +300 +1300000 +4333.3 +30.0 +65.0$' "$tmp/once" &&
-	grep -qE '^ +1  EXTERNAL_INTERRUPT +100 +400000 +4000.0 +10.0 +20.0$' "$tmp/once" &&
-	grep -qE '^ +reason +name +exits +cycles +cycles/exit +exits_% +cycles_%$' "$tmp/once" &&
+if grep -qE '^ +10  CPUID +600 +300000 +500.0 +60.0 +15.0 +50 +1000$' "$tmp/once" &&
+	grep -qE '^ +30  IO_INSTRUCTION +300 +1300000 +4333.3 +30.0 +65.0 +0 +0$' "$tmp/once" &&
+	grep -qE '^ +1  EXTERNAL_INTERRUPT +100 +400000 +4000.0 +10.0 +20.0 +0 +0$' "$tmp/once" &&
+	grep -qE '^ +reason +name +exits +cycles +cycles/exit +exits_% +cycles_% +l2_exits +l2_cycles$' "$tmp/once" &&
+	grep -qF 'levels: 50 exits of L2 (nested guests, 5.0%), 950 of L1; 1000 cycles of L2, 1999000 of L1' "$tmp/once" &&
 	grep -q '^cycles: on (kvm.exit_cycles=Y)' "$tmp/once"; then
-	ok "VMX rows: names, counts, cycles per exit, shares; header with units"
+	ok "VMX rows: names, counts, cycles per exit, shares, L2 exits and cycles; header with units and levels"
 else
 	not_ok "VMX rows: $(tr '\n' '|' <"$tmp/once")"
 fi
@@ -81,7 +82,8 @@ order_is "10 30 1 " "sorted by count"
 "$bin" --debugfs "$tmp/vmx" --once -s cycles >"$tmp/once" 2>&1
 order_is "30 1 10 " "-s cycles"
 "$bin" --debugfs "$tmp/vmx" --once -s cycles --cycles-param "$tmp/cycles_off" >"$tmp/once" 2>&1
-if grep -qE '^ +10  CPUID +600 +off +off +60.0 +off$' "$tmp/once" && grep -q 'kvm.exit_cycles=N; turn on: echo 1 >' "$tmp/once" &&
+if grep -qE '^ +10  CPUID +600 +off +off +60.0 +off +50 +off$' "$tmp/once" && grep -q 'kvm.exit_cycles=N; turn on: echo 1 >' "$tmp/once" &&
+	grep -qF 'levels: 50 exits of L2 (nested guests, 5.0%), 950 of L1' "$tmp/once" && ! grep -q 'cycles of L2' "$tmp/once" &&
 	grep -q 'sorted by count (no cycles)' "$tmp/once"; then
 	ok "kvm.exit_cycles=N: cycles columns say off"
 else
@@ -91,10 +93,11 @@ order_is "10 30 1 " "kvm.exit_cycles=N: -s cycles sorts by count"
 
 echo "# --once on an SVM table"
 "$bin" --debugfs "$tmp/svm" --once --cycles-param "$tmp/cycles_on" >"$tmp/once" 2>&1
-if grep -q 'vendor: svm' "$tmp/once" && grep -qE '^ +0x46  UD excp +50 +100000 +2000.0 +0.0 +0.0$' "$tmp/once" &&
-	grep -qE '^ +0x400  npf +13 +5371314 +413178.0 +0.0 +0.2$' "$tmp/once" &&
-	grep -qE '^ +0x72  cpuid +100000 +2541985132 +25419.9 +99.7 +98.6$' "$tmp/once" &&
-	grep -qE '^ +-  UNKNOWN +1 +0 +0.0 +0.0 +0.0$' "$tmp/once" &&
+if grep -q 'vendor: svm' "$tmp/once" && grep -qE '^ +0x46  UD excp +50 +100000 +2000.0 +0.0 +0.0 +0 +0$' "$tmp/once" &&
+	grep -qE '^ +0x400  npf +13 +5371314 +413178.0 +0.0 +0.2 +0 +0$' "$tmp/once" &&
+	grep -qE '^ +0x72  cpuid +100000 +2541985132 +25419.9 +99.7 +98.6 +0 +0$' "$tmp/once" &&
+	grep -qE '^ +-  UNKNOWN +1 +0 +0.0 +0.0 +0.0 +0 +0$' "$tmp/once" &&
+	grep -qF 'levels: 0 exits of L2 (nested guests, 0.0%), 100315 of L1' "$tmp/once" &&
 	grep -q '^total: 100315 exits, 2578049450 cycles' "$tmp/once"; then
 	ok "SVM rows: hex codes, 'UD excp' (a name with a space), UNKNOWN, shares"
 else
@@ -104,16 +107,44 @@ order_is "0x72 0x60 0x46 0x400 0x7b - " "SVM sorted by count"
 "$bin" --debugfs "$tmp/svm" --once -s cycles >"$tmp/once" 2>&1
 order_is "0x72 0x60 0x400 0x7b 0x46 - " "SVM -s cycles"
 
+echo "# a nested guest's exits (L2) on an SVM table"
+cat >"$tmp/nested" <<'EOF'
+# vendor svm
+# reason count cycles l2_count l2_cycles name
+0x72 300 30000 280 29000 cpuid
+0x7b 900 90000 900 90000 io
+0x80 2000 400000 0 0 vmrun
+0x400 1200 240000 1100 230000 npf
+EOF
+"$bin" --debugfs "$tmp/nested" --once --cycles-param "$tmp/cycles_on" >"$tmp/once" 2>&1
+if grep -qE '^ +0x80  vmrun +2000 +400000 +200.0 +45.5 +52.6 +0 +0$' "$tmp/once" &&
+	grep -qE '^ +0x7b  io +900 +90000 +100.0 +20.5 +11.8 +900 +90000$' "$tmp/once" &&
+	grep -qF 'levels: 2280 exits of L2 (nested guests, 51.8%), 2120 of L1; 349000 cycles of L2, 411000 of L1' "$tmp/once"; then
+	ok "nested: VMRUN all L1's, IOIO all L2's, the levels' totals"
+else
+	not_ok "nested: $(tr '\n' '|' <"$tmp/once")"
+fi
+order_is "0x80 0x400 0x7b 0x72 " "nested: sorted by count"
+"$bin" --debugfs "$tmp/nested" --once -s l2 >"$tmp/once" 2>&1
+order_is "0x400 0x7b 0x72 0x80 " "nested: -s l2"
+"$bin" --debugfs "$tmp/nested" --csv --samples 1 >"$tmp/once" 2>&1
+if grep -qx '0,0.000000,0.000000,0x80,vmrun,2000,400000,0,0,0,0,0,0' "$tmp/once" &&
+	grep -qx '0,0.000000,0.000000,0x400,npf,1200,240000,0,0,1100,230000,0,0' "$tmp/once"; then
+	ok "nested: --csv l2_exits, l2_cycles and their deltas"
+else
+	not_ok "nested --csv: $(tr '\n' '|' <"$tmp/once")"
+fi
+
 # write_table FILE STEP MODE: the table after STEP steps, swapped in by rename.
-# csv: CPUID +7 exits (100 cycles each), IO +1 (3000), HLT appears at step 5
-# (+1, 1000). rate: CPUID stays, HLT +50 per step.
+# csv: CPUID +7 exits (100 cycles each; 3 of them L2's), IO +1 (3000), HLT
+# appears at step 5 (+1, 1000). rate: CPUID stays, HLT +50 per step.
 write_table() {
 	local f=$1 k=$2 mode=$3
 	{
 		echo "# vendor vmx"
 		echo "# reason count cycles l2_count l2_cycles name"
 		if [ "$mode" = csv ]; then
-			echo "10 $((1000 + 7 * k)) $((50000 + 700 * k)) 0 0 CPUID"
+			echo "10 $((1000 + 7 * k)) $((50000 + 700 * k)) $((500 + 3 * k)) $((20000 + 300 * k)) CPUID"
 			if [ "$k" -ge 5 ]; then echo "12 $((k - 4)) $((1000 * (k - 4))) 0 0 HLT"; fi
 			echo "30 $((10 + k)) $((20000 + 3000 * k)) 0 0 IO_INSTRUCTION"
 		else
@@ -135,11 +166,11 @@ writer() {
 
 # check_csv FILE STEPS: format, deltas, sums and the writer's increments.
 check_csv() {
-	awk -F, -v steps="$2" -v hdr="sample,time_s,interval_s,reason,name,exits,cycles,exits_delta,cycles_delta" '
+	awk -F, -v steps="$2" -v hdr="sample,time_s,interval_s,reason,name,exits,cycles,exits_delta,cycles_delta,l2_exits,l2_cycles,l2_exits_delta,l2_cycles_delta" '
 	function err(m) { if (nerr++ < 5) print m; }
 	BEGIN { cur = -1 }
 	NR == 1 { if ($0 != hdr) err("bad header: " $0); next }
-	NF != 9 { err("line " NR ": " NF " fields: " $0); next }
+	NF != 13 { err("line " NR ": " NF " fields: " $0); next }
 	$2 !~ /^[0-9]+\.[0-9][0-9][0-9][0-9][0-9][0-9]$/ || $3 !~ /^[0-9]+\.[0-9][0-9][0-9][0-9][0-9][0-9]$/ { err("line " NR ": times not in s with 6 decimals") }
 	{
 		if ($1 != cur) {
@@ -155,7 +186,14 @@ check_csv() {
 			nseen++
 			first[r] = cur == 0 ? $6 : 0; prev[r] = first[r]
 			firstc[r] = cur == 0 ? $7 : 0; prevc[r] = firstc[r]
+			first2[r] = cur == 0 ? $10 : 0; prev2[r] = first2[r]
+			first2c[r] = cur == 0 ? $11 : 0; prev2c[r] = first2c[r]
 		}
+		if ($10 - prev2[r] != $12 || $11 - prev2c[r] != $13) err("line " NR ": L2 deltas " $12 "," $13 " are not the growth " $10 - prev2[r] "," $11 - prev2c[r])
+		if (cur == 0 && ($12 != 0 || $13 != 0)) err("line " NR ": sample 0 has non-zero L2 deltas")
+		if (r == 10 && ($12 * 7 != $8 * 3 || $13 != 100 * $12)) err("line " NR ": CPUID L2 grew by " $12 "," $13 ", not 3 of each 7 exits at 100 cycles")
+		if (r != 10 && ($10 != 0 || $11 != 0)) err("line " NR ": reason " r " has L2 exits")
+		sum2[r] += $12; sum2c[r] += $13; prev2[r] = $10; prev2c[r] = $11
 		if ($6 - prev[r] != $8 || $7 - prevc[r] != $9) err("line " NR ": deltas " $8 "," $9 " are not the growth " $6 - prev[r] "," $7 - prevc[r])
 		if (cur == 0 && ($8 != 0 || $9 != 0)) err("line " NR ": sample 0 has non-zero deltas")
 		if (r == 10 && ($8 % 7 || $9 != 100 * $8)) err("line " NR ": CPUID grew by " $8 "," $9 ", not 7k exits at 100 cycles")
@@ -169,6 +207,10 @@ check_csv() {
 		for (r in sum)
 			if (sum[r] != prev[r] - first[r] || sumc[r] != prevc[r] - firstc[r])
 				err("reason " r ": sum of deltas " sum[r] "," sumc[r] " != final growth " prev[r] - first[r] "," prevc[r] - firstc[r])
+		for (r in sum2)
+			if (sum2[r] != prev2[r] - first2[r] || sum2c[r] != prev2c[r] - first2c[r])
+				err("reason " r ": sum of L2 deltas " sum2[r] "," sum2c[r] " != final L2 growth " prev2[r] - first2[r] "," prev2c[r] - first2c[r])
+		if (prev2[10] != 500 + 3 * steps) err("final L2 count of CPUID " prev2[10] " is not the writer step " steps)
 		if (prev[10] != 1000 + 7 * steps || prev[12] != steps - 4 || prev[30] != 10 + steps)
 			err("final counts " prev[10] " " prev[12] " " prev[30] " are not the writer step " steps)
 		if (cur < 10) err("only " cur + 1 " samples")
@@ -176,14 +218,14 @@ check_csv() {
 		mean = niv ? lastt / niv : 0
 		if (mean < 0.0095 || mean > 0.05) err("mean interval " mean " s for -d 10ms")
 		if (nerr) exit 1
-		printf "%d samples (mean interval %.4f s, %d of %d within 9-50 ms), %d with changes, %d reasons; sums of deltas = final growth", cur + 1, mean, good, niv, nchanged, nseen
+		printf "%d samples (mean interval %.4f s, %d of %d within 9-50 ms), %d with changes, %d reasons; sums of deltas (both levels) = final growth", cur + 1, mean, good, niv, nchanged, nseen
 	}' "$1"
 }
 
 # complete FILE: a header and whole lines only.
 complete() {
 	[ -s "$1" ] && [ "$(tail -c 1 "$1" | od -An -c | tr -d ' ')" = '\n' ] &&
-		awk -F, 'NR == 1 && !/^sample,time_s,/ { exit 1 } NF != 9 { exit 1 }' "$1"
+		awk -F, 'NR == 1 && !/^sample,time_s,/ { exit 1 } NF != 13 { exit 1 }' "$1"
 }
 
 echo "# --csv against a table rewritten during the run"
@@ -215,7 +257,7 @@ if [ "$rc" -eq 0 ] && complete "$tmp/int.csv"; then
 else
 	not_ok "--csv SIGINT: exit $rc, $(tail -n 2 "$tmp/int.csv" | tr '\n' '|')"
 fi
-expect 0 "^2,0\.[0-9]{6},0\.[0-9]{6},30,IO_INSTRUCTION,[0-9]+,[0-9]+,0,0$" "$bin" --csv --samples 3 -d 5ms --debugfs "$tmp/live"
+expect 0 "^2,0\.[0-9]{6},0\.[0-9]{6},30,IO_INSTRUCTION,[0-9]+,[0-9]+,0,0,0,0,0,0$" "$bin" --csv --samples 3 -d 5ms --debugfs "$tmp/live"
 
 # broken_run NAME REGEX ACTION: exit_top --csv until ACTION breaks its table.
 broken_run() {
@@ -238,17 +280,19 @@ broken_run() {
 vanish() { rm -f "$1"; }
 malform() { printf '# vendor vmx\n# reason count cycles l2_count l2_cycles name\n10 1021 CPUID\n' >"$1.new" && mv -f "$1.new" "$1"; }
 go_back() { write_table "$1" 2 csv; }
+l2_back() { write_table "$1" 3 csv && sed 's/^10 \([0-9]*\) \([0-9]*\) [0-9]* /10 \1 \2 1 /' "$1" >"$1.new" && mv -f "$1.new" "$1"; }
 switch_vendor() { sed 's/vendor vmx/vendor svm/' "$1" >"$1.new" && mv -f "$1.new" "$1"; }
 echo "# a table that disappears or goes bad mid-run"
 broken_run vanish "cannot open .*/vanish: No such file or directory" vanish
 broken_run malformed "malformed: line 3: expected 'reason count cycles l2_count l2_cycles name', got '10 1021 CPUID'" malform
 broken_run back "the counters of 10 CPUID went down \(exits 1021 -> 1014" go_back
+broken_run l2_back "the L2 counters of 10 CPUID went down \(l2_count 509 -> 1" l2_back
 broken_run vendor "vendor changed from vmx to svm" switch_vendor
 
 echo "# interactive view (not a terminal: no clear-screen, screens one after another)"
 "$bin" --debugfs "$tmp/vmx" --samples 3 -d 20ms >"$tmp/screens" 2>&1
 if [ "$(grep -c '^sample [0-9]' "$tmp/screens")" -eq 3 ] && grep -q '^sample 3 at 0.0[0-9]* s, interval 0.0[0-9]* s, sorted by count' "$tmp/screens" &&
-	grep -qE '^ +reason +name +exits +exits/s +cycles +cycles/exit +exits_% +cycles_%$' "$tmp/screens" &&
+	grep -qE '^ +reason +name +exits +exits/s +cycles +cycles/exit +exits_% +cycles_% +l2_exits +l2_cycles$' "$tmp/screens" &&
 	grep -qE '^ +10  CPUID +600 +0.0 ' "$tmp/screens" && ! grep -q $'\033' "$tmp/screens"; then
 	ok "--samples 3 -d 20ms: 3 screens with exits/s, no escape codes"
 else
@@ -285,7 +329,8 @@ expect 2 "-d wants a time" "$bin" -d 5x
 expect 2 "-d wants a time" "$bin" -d 0.5ms
 expect 2 "-d wants a time" "$bin" -d -1
 expect 2 "option '-d' needs a value" "$bin" -d
-expect 2 "-s wants count, cycles or rate" "$bin" -s foo
+expect 2 "-s wants count, cycles, rate or l2" "$bin" -s foo
+expect 2 "-s l2 needs the patched kernel's table: the tracepoint does not count the exits of nested guests \(L2\) apart" "$bin" -s l2 --source tracepoint
 expect 2 "--samples wants a whole number" "$bin" --samples 0
 expect 2 "--samples wants a whole number" "$bin" --samples 2x
 expect 2 "the number of samples is --samples N \(in the exit tests, -n is --iterations\)" "$bin" -n 2
@@ -298,7 +343,9 @@ expect 2 "unexpected argument 'extra'" "$bin" extra
 expect 2 "--bench wants a whole number" "$bin" --bench 0
 expect 2 "EXITBENCH_VENDOR=intel: use vmx, svm or other" env EXITBENCH_VENDOR=intel "$bin" --source tracepoint --once
 expect 0 "usage: exit_top.*" "$bin" -h
-expect 0 "sample,time_s,interval_s,reason,name,exits,cycles,exits_delta,cycles_delta" "$bin" --help
+expect 0 "sample,time_s,interval_s,reason,name,exits,cycles,exits_delta,cycles_delta," "$bin" --help
+expect 0 "l2_exits,l2_cycles,l2_exits_delta,l2_cycles_delta" "$bin" --help
+expect 0 "L1 = exits - l2_exits" "$bin" --help
 expect 3 "cannot open $tmp/nope: No such file or directory" "$bin" --debugfs "$tmp/nope" --once
 printf '# vendor vmx\n# reason count cycles l2_count l2_cycles name\n10 1 1 0 0 CPUID\n10 2 2 0 0 CPUID\n' >"$tmp/dup"
 expect 3 "dup: reason 10 CPUID is listed twice" "$bin" --debugfs "$tmp/dup" --once
@@ -340,7 +387,11 @@ if [ "$(id -u)" -eq 0 ] && unshare -m true 2>/dev/null; then
 				ns env EXITBENCH_VENDOR=$v "$bin" --once -d 50ms
 		done
 		expect 0 "cycles: n/a \(the tracepoint does not time exits" ns env EXITBENCH_VENDOR=svm "$bin" --source tracepoint --samples 2 -d 20ms
-		expect 0 "^sample,time_s,interval_s,reason,name,exits,cycles,exits_delta,cycles_delta$" \
+		expect 0 "^levels: not counted \(the tracepoint does not tell the exits of nested guests, L2, from L1's" \
+			ns env EXITBENCH_VENDOR=svm "$bin" --source tracepoint --samples 2 -d 20ms
+		if grep -q "l2_exits" "$tmp/out"; then not_ok "tracepoint: no L2 columns"; else ok "tracepoint: no L2 columns"; fi
+		expect 0 "sorted by count \(no L2 counts\)" ns env EXITBENCH_VENDOR=vmx "$bin" --once -s l2 -d 50ms
+		expect 0 "^sample,time_s,interval_s,reason,name,exits,cycles,exits_delta,cycles_delta,l2_exits,l2_cycles,l2_exits_delta,l2_cycles_delta$" \
 			ns env EXITBENCH_VENDOR=vmx "$bin" --source tracepoint --csv --samples 3 -d 10ms
 	else
 		echo "# skip: no kvm:kvm_exit event in tracefs here"

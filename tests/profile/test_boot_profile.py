@@ -12,6 +12,12 @@
   sample, exits after the last sample, another VM, a failed sampler, a
   guest that panics, hangs, reboots or cannot start; and no result file is
   written then;
+- --nested: the split by level (L1, the guest hypervisor; L2, its guest)
+  of a synthetic nested boot: per reason L1 + L2 = all in every file, L1 =
+  all - L2, VMRUN all L1's and IOIO all L2's, one plot per level; the same
+  raw data without --nested gives the files of before; a timeline without
+  L2 counts (an older exit_top) is refused with --nested, and L2 counts
+  that do not add up are refused;
 - profile_helper run: timestamps, exit statuses, timeout;
 - ./boot_profile: usage errors, --env native refusing here with the reason,
   and (where /dev/kvm exists) a whole native run against a fake table, with
@@ -54,29 +60,41 @@ def ok(cond, what, detail=""):
 
 VMX_NAMES = {"1": "EXTERNAL_INTERRUPT", "10": "CPUID", "12": "HLT", "30": "IO_INSTRUCTION",
              "48": "EPT_VIOLATION", "49": "EPT_MISCONFIG"}
+SVM_NAMES = {"0x60": "interrupt", "0x72": "cpuid", "0x7b": "io", "0x80": "vmrun", "0x400": "npf"}
+NAMES = {**VMX_NAMES, **SVM_NAMES}
+
+
+def four(v):
+    """(exits, cycles[, l2_exits, l2_cycles]): no L2 counts are 0 of them."""
+    return tuple(v) + (0, 0) if len(v) == 2 else tuple(v)
 
 
 def table_text(counts, vendor="vmx"):
-    """The global debugfs table of {reason: (exits, cycles)}."""
+    """The global debugfs table of {reason: (exits, cycles[, l2_exits, l2_cycles])}."""
     lines = [f"# vendor {vendor}", "# reason count cycles l2_count l2_cycles name"]
-    for r in sorted(counts, key=int):
-        e, c = counts[r]
+    for r in sorted(counts, key=lambda x: int(x, 0)):
+        e, c, e2, c2 = four(counts[r])
         if e:
-            lines.append(f"{r} {e} {c} 0 0 {VMX_NAMES[r]}")
+            lines.append(f"{r} {e} {c} {e2} {c2} {NAMES[r]}")
     return "\n".join(lines) + "\n"
 
 
-def exit_top_csv(tables, interval=0.01):
-    """What exit_top --csv writes for successive tables ({reason: (exits, cycles)})."""
-    out = [",".join(prof.CSV_HEADER)]
+def exit_top_csv(tables, interval=0.01, l2=False):
+    """What exit_top --csv writes for successive tables ({reason: (exits,
+    cycles[, l2_exits, l2_cycles])}); l2: with its L2 columns (exit_top now),
+    else as an older exit_top wrote it."""
+    out = [",".join(prof.CSV_HEADER_L2 if l2 else prof.CSV_HEADER)]
     prev = {}
     for k, t in enumerate(tables):
         time_s, dt = k * interval, (interval if k else 0.0)
-        for r in sorted((r for r in t if t[r][0]), key=int):
-            e, c = t[r]
-            pe, pc = prev.get(r, (e, c) if k == 0 else (0, 0))
-            out.append(f"{k},{time_s:.6f},{dt:.6f},{r},{VMX_NAMES[r]},{e},{c},{e - pe},{c - pc}")
-        prev = {r: v for r, v in t.items() if v[0]}
+        for r in sorted((r for r in t if t[r][0]), key=lambda x: int(x, 0)):
+            v = four(t[r])
+            p = prev.get(r, v if k == 0 else (0, 0, 0, 0))
+            line = f"{k},{time_s:.6f},{dt:.6f},{r},{NAMES[r]},{v[0]},{v[1]},{v[0] - p[0]},{v[1] - p[1]}"
+            if l2:
+                line += f",{v[2]},{v[3]},{v[2] - p[2]},{v[3] - p[3]}"
+            out.append(line)
+        prev = {r: four(v) for r, v in t.items() if v[0]}
     return "\n".join(out) + "\n"
 
 
@@ -105,6 +123,59 @@ def synthetic_tables(n=60, burst_at=30):
             t["1"] = (e + 1, c + 300)
         tables.append(t)
     return tables
+
+
+def with_l2(tables):
+    """The same boot with half of each CPUID exit count (and its cycles) L2's."""
+    return [{r: (v[0], v[1], v[0] // 2, v[1] // 2) if r == "10" else v for r, v in t.items()} for t in tables]
+
+
+def nested_tables(n=60):
+    """A nested boot on SVM, each count (exits, cycles, l2_exits, l2_cycles),
+    100 cycles per exit: the guest hypervisor (L1) boots (NPF, CPUID), then
+    enters its guest 10 times per sample (VMRUN: L1's own exits); the nested
+    guest (L2) touches its memory (NPF), runs CPUID, prints (IO, a burst at
+    sample 30); interrupts on both levels; cycles of one L2 CPUID charged a
+    sample late."""
+    t = {"0x72": (2, 200, 0, 0)}
+    tables = []
+
+    def add(r, l1=0, l2=0, extra_l2_cycles=0):
+        e, c, e2, c2 = t.get(r, (0, 0, 0, 0))
+        t[r] = (e + l1 + l2, c + 100 * (l1 + l2) + extra_l2_cycles, e2 + l2, c2 + 100 * l2 + extra_l2_cycles)
+    for k in range(n):
+        t = dict(t)
+        if k < 10:
+            add("0x400", l1=5)
+        if k == 3:
+            add("0x72", l1=20)
+        if 12 <= k <= 50:
+            add("0x80", l1=10)
+        if 20 <= k < 28:
+            add("0x400", l2=8)
+        if k == 22:
+            add("0x72", l2=15)
+        if k == 23:
+            add("0x72", extra_l2_cycles=500)
+        if k == 30:
+            add("0x7b", l2=300)
+        if 13 <= k <= 49 and k % 2:
+            add("0x7b", l2=2)
+        if k and k % 4 == 0:
+            add("0x60", l1=1)
+        if k and k % 8 == 0:
+            add("0x60", l2=1)
+        tables.append(t)
+    return tables
+
+
+L1_GONE = (100.54, "out", "L1: the L2 guest is gone (exit status 0)")  # ORIGIN + 0.54
+
+
+def make_nested_raw(d, tables, packed=None, after=None, console=None):
+    make_raw(d, tables, packed=packed if packed is not None else compact(exit_top_csv(tables, l2=True)),
+             before=table_text(tables[0], "svm"), after=after if after is not None else table_text(tables[-1], "svm"),
+             console=console if console is not None else console_lines(extra=[L1_GONE]))
 
 
 def compact(text):
@@ -215,6 +286,17 @@ def run_tests(tmp):
     ok(rebuilt_csv(compact(f2)) == f2, "round trip when the table starts empty (no rows in early samples)")
     one = exit_top_csv([{"10": (3, 0)}])
     ok(rebuilt_csv(compact(one)) == one, "round trip of a single sample")
+    nt = nested_tables()
+    for name, text in (("a nested boot", exit_top_csv(nt, l2=True)),
+                       ("CPUID half L2's", exit_top_csv(with_l2(tables), l2=True))):
+        p2 = compact(text)
+        ok(rebuilt_csv(p2) == text, f"round trip with exit_top's L2 columns, byte for byte ({name})")
+        ok(len(p2) < len(text) / 2, f"compact drops the quiet rows of a timeline with L2 columns "
+           f"({len(text)} -> {len(p2)} bytes)")
+    moved = [r for r in csv.reader(io.StringIO(compact(exit_top_csv(nt, l2=True))))
+             if r[0] == "23" and r[3] == "0x72"]
+    ok(len(moved) == 1 and moved[0][7] == "0" and moved[0][8] == "500" and moved[0][12] == "500",
+       "compact keeps a row whose cycles alone moved (with L2 columns)", str(moved))
     r = subprocess.run([HELPER, "compact"], input="time,x\n1,2\n", capture_output=True, text=True)
     ok(r.returncode == 1 and "not exit_top --csv output" in r.stderr, "compact refuses other input", r.stderr)
     r = subprocess.run([HELPER, "compact"], input="", capture_output=True, text=True)
@@ -240,6 +322,20 @@ def run_tests(tmp):
     expect_error(lambda: prof.load_timeline("sample,time_s\n"), "not exit_top --csv output", "a wrong header")
     expect_error(lambda: prof.load_timeline(lines[0] + "\n0,0.0,0.0,10,CPUID,5,,0,\n"), "tracepoint fallback",
                  "a timeline without cycles (the stock-kernel tracepoint fallback)")
+    nested_full = exit_top_csv(nested_tables(), l2=True)
+    nl = nested_full.splitlines()
+    i = next(i for i, ln in enumerate(nl) if ln.startswith("30,") and ",0x7b,io," in ln)
+    f = nl[i].split(",")
+    f[11] = str(int(f[11]) - 1)
+    expect_error(lambda: prof.rebuild(prof.load_timeline("\n".join(nl[:i] + [",".join(f)] + nl[i + 1:]) + "\n")),
+                 "do not add up", "an L2 delta that is not the growth of its L2 count")
+    f = nl[i].split(",")
+    f[9] = str(int(f[5]) + 1)
+    expect_error(lambda: prof.load_timeline("\n".join(nl[:i] + [",".join(f)] + nl[i + 1:]) + "\n"),
+                 "more L2 exits or cycles than of all levels", "more L2 exits than exits")
+    expect_error(lambda: prof.parse_table("# vendor svm\n# reason count cycles l2_count l2_cycles name\n"
+                                          "0x7b 5 500 6 500 io\n", "t"),
+                 "more L2 exits", "a table row with more L2 exits than exits")
     drop_last = [ln for ln in packed.splitlines() if not (ln.startswith(last + ",") and ",12," in ln)]
     expect_error(lambda: prof.rebuild(prof.load_timeline("\n".join(drop_last) + "\n")),
                  "missing from the last sample", "a last sample that is not whole")
@@ -251,6 +347,9 @@ def run_tests(tmp):
     r = analyze(raw, out)
     if ok(r.returncode == 0, "analyze: exit 0", r.stderr + r.stdout[-300:]):
         check_outputs(out, tables, r.stdout)
+
+    print("# --nested: the split by level")
+    nested_tests(tmp)
 
     print("# every failure ends the analysis with the reason and no result file")
     failures = [
@@ -318,7 +417,7 @@ def expect_error(fn, want, what):
 
 def real_exit_top_round_trip(tmp):
     table = os.path.join(tmp, "live_table")
-    tables = synthetic_tables(40, 20)
+    tables = with_l2(synthetic_tables(40, 20))
 
     def put(t):
         with open(table + ".new", "w") as f:
@@ -340,14 +439,126 @@ def real_exit_top_round_trip(tmp):
     packed = compact(out)
     ok(rebuilt_csv(packed) == out, f"rebuild(compact(csv)) == csv for a real exit_top run "
        f"({out.count(chr(10))} rows -> {packed.count(chr(10))})")
-    final = {(r, VMX_NAMES[r]): v for r, v in tables[-1].items()}
-    start = {(r, VMX_NAMES[r]): v for r, v in tables[0].items()}
+    final = {(r, VMX_NAMES[r]): four(v) for r, v in tables[-1].items()}
+    start = {(r, VMX_NAMES[r]): four(v) for r, v in tables[0].items()}
     try:
         samples, order, baseline = prof.rebuild(prof.load_timeline(packed))
+        ok(prof.has_l2(samples), "a real exit_top run has the L2 columns")
         prof.check_sums(samples, order, baseline, start, final)
-        ok(True, "sum of the deltas per reason == final counter delta (real exit_top run)")
+        ok(True, "sum of the deltas per reason == final counter delta, both levels (real exit_top run)")
     except prof.ProfileError as e:
-        ok(False, "sum of the deltas per reason == final counter delta (real exit_top run)", str(e))
+        ok(False, "sum of the deltas per reason == final counter delta, both levels (real exit_top run)", str(e))
+        return
+    try:
+        prof.check_sums(samples, order, baseline, start,
+                        {**final, ("10", "CPUID"): final[("10", "CPUID")][:2] + (0, 0)})
+        ok(False, "an L2 count that disagrees with the timeline is refused")
+    except prof.ProfileError as e:
+        ok("L2" in str(e), "an L2 count that disagrees with the timeline is refused", str(e))
+
+
+def nested_tests(tmp):
+    tables = nested_tables()
+    first, last = tables[0], tables[-1]
+    want = {r: tuple(a - b for a, b in zip(four(last[r]), four(first.get(r, (0, 0))))) for r in last}
+    raw = os.path.join(tmp, "raw-nested")
+    make_nested_raw(raw, tables)
+    out = os.path.join(tmp, "out-nested")
+    r = analyze(raw, out, "--nested")
+    if not ok(r.returncode == 0, "--nested: analyze exit 0", r.stderr + r.stdout[-300:]):
+        return
+    s = json.load(open(os.path.join(out, "summary.json")))
+    got = {x["reason"]: (x["exits"], x["cycles"], x["l2_exits"], x["l2_cycles"]) for x in s["reasons"]}
+    ok(got == {k: v for k, v in want.items() if v[0]}, "--nested: per reason all and L2 exits and cycles = "
+       "the tables' deltas", f"{got} vs {want}")
+    ok(all(x["l1_exits"] == x["exits"] - x["l2_exits"] and x["l1_cycles"] == x["cycles"] - x["l2_cycles"]
+           for x in s["reasons"]), "--nested: L1 = all - L2 per reason (exits, cycles)")
+    by = {x["reason"]: x for x in s["reasons"]}
+    ok(by["0x80"]["l2_exits"] == 0 and by["0x80"]["l1_exits"] == 390 and by["0x7b"]["l1_exits"] == 0
+       and by["0x7b"]["l2_exits"] == 338 and by["0x400"]["l1_exits"] == 45 and by["0x400"]["l2_exits"] == 64,
+       "--nested: VMRUN all L1's, IOIO all L2's, NPF on both levels", json.dumps(by)[:400])
+    lv = s.get("levels") or {}
+    l2_total = sum(v[2] for v in want.values())
+    ok(lv and lv["l2"]["exits"] == l2_total and lv["l1"]["exits"] == s["total_exits"] - l2_total
+       and lv["l2"]["top_reasons"][0]["name"] == "io" and lv["l1"]["top_reasons"][0]["name"] == "vmrun",
+       f"--nested: summary.json levels: L2 {l2_total} exits (io first), L1 the rest (vmrun first)",
+       json.dumps(lv)[:400])
+    rows = list(csv.DictReader(open(os.path.join(out, "timeline.csv"))))
+    ok(rows and list(rows[0])[:10] == prof.CSV_HEADER + ["exits_per_s"] and
+       list(rows[0])[10:] == prof.LEVEL_FIELDS, "--nested: timeline.csv has exit_top's columns, then L1's and L2's",
+       str(list(rows[0]) if rows else None))
+    ok(all(int(x[f"l1_{k}"]) + int(x[f"l2_{k}"]) == int(x[k]) for x in rows
+           for k in ("exits", "cycles", "exits_delta", "cycles_delta")),
+       "--nested: timeline.csv: L1 + L2 = all in every row (counts, cycles, deltas)")
+    sums = {}
+    for x in rows:
+        a = sums.setdefault(x["reason"], [0, 0])
+        a[0] += int(x["l1_exits_delta"])
+        a[1] += int(x["l2_exits_delta"])
+    ok(all(sums.get(k, [0, 0]) == [v[0] - v[2], v[2]] for k, v in want.items()),
+       "--nested: timeline.csv: the L1 and L2 deltas per reason sum to the counters' growth of each level",
+       f"{sums} vs {want}")
+    tot = list(csv.DictReader(open(os.path.join(out, "totals.csv"))))
+    ok(tot and all(int(x["l1_exits"]) + int(x["l2_exits"]) == int(x["exits"]) for x in tot)
+       and {x["reason"]: int(x["l2_exits"]) for x in tot} == {k: v[2] for k, v in want.items() if v[0]},
+       "--nested: totals.csv: l1_exits + l2_exits = exits, l2_exits = the L2 counters' growth")
+    txt = open(os.path.join(out, "summary.txt")).read()
+    ok(f"L2, the nested guest: {l2_total:,} exits" in txt and "L1, the guest hypervisor itself: " in txt
+       and "L1_exits" in txt, "--nested: summary.txt says how many exits were L2's and L1's", txt[:600])
+    bp = s.get("boot_phases") or []
+    ok(bp and all("l2_exits" in p and 0 <= p["l2_exits"] <= p["exits"] for p in bp),
+       "--nested: boot phases split by level", json.dumps(bp)[:300])
+    d1 = open(os.path.join(out, "exits_per_s_l1.dat")).read()
+    d2 = open(os.path.join(out, "exits_per_s_l2.dat")).read()
+    ok("0x80 vmrun" in d1 and "0x7b io" not in d1 and "0x7b io" in d2 and "0x80 vmrun" not in d2,
+       "--nested: one stacked plot per level (VMRUN only in L1's, IO only in L2's)")
+
+    def drawn(dat):
+        """Exits under the top of a stacked plot: its last column (exits/s) times each bin's length."""
+        pts = [[float(x) for x in ln.split()] for ln in dat.splitlines() if ln and not ln.startswith("#")]
+        return sum(b[-1] * (b[0] - a[0]) for a, b in zip(pts[::2], pts[1::2]))
+    l1_total = s["total_exits"] - l2_total
+    ok(abs(drawn(d1) - l1_total) < 1 and abs(drawn(d2) - l2_total) < 1,
+       f"--nested: the plot of each level stacks up to that level's exits (L1 {l1_total}, L2 {l2_total})",
+       f"{drawn(d1):.1f}, {drawn(d2):.1f}")
+    ok(" l1_exits l2_exits" in open(os.path.join(out, "totals.dat")).read(), "--nested: totals.dat per level")
+    if shutil.which("gnuplot"):
+        for f in ("exits_per_s_l1.png", "exits_per_s_l2.png", "totals.png"):
+            p = os.path.join(out, f)
+            ok(os.path.exists(p) and os.path.getsize(p) > 1000, f"--nested: {f} drawn by gnuplot")
+
+    # The same raw data without --nested: the files of before, no levels.
+    out2 = os.path.join(tmp, "out-nested-plain")
+    r = analyze(raw, out2)
+    s2 = json.load(open(os.path.join(out2, "summary.json"))) if r.returncode == 0 else {}
+    head = next(csv.reader(open(os.path.join(out2, "timeline.csv")))) if r.returncode == 0 else []
+    thead = next(csv.reader(open(os.path.join(out2, "totals.csv")))) if r.returncode == 0 else []
+    ok(r.returncode == 0 and "levels" not in s2 and head == prof.CSV_HEADER + ["exits_per_s"]
+       and thead[-1] == "cycles_per_exit" and "l2_exits" not in s2["reasons"][0]
+       and not os.path.exists(os.path.join(out2, "exits_per_s_l2.dat")) and "L2" not in r.stdout,
+       "without --nested: timeline.csv, totals.csv, summary as before (no level columns)", r.stderr[-300:])
+
+    # --nested needs the L2 counts in the timeline, and checks them.
+    cases = [("old_exit_top", dict(packed=compact(exit_top_csv(tables))), "has no L2 counts"),
+             ("l2_qemu_failed", dict(console=console_lines(extra=[(ORIGIN + 0.54, "out",
+                                                                   "L1: the L2 guest is gone (exit status 1)")])),
+              "the nested guest's QEMU (in the guest hypervisor) exited with status 1"),
+             ("l2_never_ended", dict(console=console_lines()), "never said that its guest ended"),
+             ("l1_no_kvm", dict(console=console_lines(extra=[(ORIGIN + 0.2, "out", "L1: no /dev/kvm, no nested "
+                                                                                   "guest: kvm: no hardware support")])),
+              "could not run its guest: L1: no /dev/kvm"),
+             ("l2_after", dict(after=table_text({**last, "0x7b": (last["0x7b"][0], last["0x7b"][1],
+                                                               last["0x7b"][2] - 1, last["0x7b"][3])}, "svm")),
+              "L2 counts")]
+    for name, kw, want_msg in cases:
+        d = os.path.join(tmp, "raw-nested-" + name)
+        make_nested_raw(d, tables, **kw)
+        o = os.path.join(tmp, "out-nested-" + name)
+        r = analyze(d, o, "--nested")
+        produced = sorted(f for f in os.listdir(o) if f != "FAILED")
+        ok(r.returncode == 3 and want_msg in r.stderr and not produced,
+           f"--nested, {name}: exit 3, says '{want_msg}', no result file",
+           f"exit {r.returncode}, {r.stderr[-300:]!r}, {produced}")
 
 
 def check_outputs(out, tables, stdout):
