@@ -94,13 +94,13 @@ for env in $envs; do
 		# The fixture loses counts with 2 and counts 1 exactly (on 2 CPUs
 		# too: the finding is the race's); stock and patched stay exact.
 		lost='lost under concurrency'
-		check tcg-lost-counts-2vcpus qemu-tcg lost-counts '' "--vcpus 2 cpuid vmcall" \
-			--interface course-cpuid --found "layout A;" --expect "cpuid=$lost" --expect "vmcall=$lost" --cpus 2 --vcpus 2
-		check tcg-lost-counts-1vcpu qemu-tcg lost-counts '' "--smp 2 cpuid vmcall" \
+		check tcg-lost-counts-2vcpus qemu-tcg lost-counts '' "--vcpus 2 -n 1000 cpuid msr_read" \
+			--interface course-cpuid --found "layout A;" --expect "cpuid=$lost" --expect "msr_read=$lost" --cpus 2 --vcpus 2
+		check tcg-lost-counts-1vcpu qemu-tcg lost-counts '' "--smp 2 -n 1000 cpuid msr_read" \
 			--interface course-cpuid --found "layout A;" --cpus 2 --vcpus 1
-		check tcg-stock-2vcpus qemu-tcg stock '' "--vcpus 2 cpuid vmcall" --interface tracepoint \
+		check tcg-stock-2vcpus qemu-tcg stock '' "--vcpus 2 -n 1000 cpuid msr_read" --interface tracepoint \
 			--cpus 2 --vcpus 2
-		check tcg-patched-2vcpus qemu-tcg patched '' "--vcpus 2 cpuid vmcall" --interface patched-stats \
+		check tcg-patched-2vcpus qemu-tcg patched '' "--vcpus 2 -n 1000 cpuid msr_read" --interface patched-stats \
 			--cpus 2 --vcpus 2 ;;
 	bochs)
 		few="cpuid hlt io_user msr_write cr_access ept_violation"
