@@ -33,7 +33,7 @@ usage: $0 [--env native|bochs|qemu-tcg|qemu-kvm] [--kernel BZIMAGE]...
                  silence (emu/boot.sh --help)
   --smp N        CPUs of the emulated machine for --env, 1 to 8 (default 1);
                  with --vcpus, several vCPUs then exit at once on several
-                 CPUs (QEMU TCG: one host thread each; Bochs: interleaved)
+                 CPUs (both emulators interleave them on one host thread)
   --results DIR  where run directories go (default: results/)
   --fail-above P with a kernel matrix: exit 1 when a test is slower than on
                  the first kernel, beyond noise, by more than P percent
