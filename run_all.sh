@@ -12,7 +12,7 @@ prog=run_all.sh
 usage() {
 	cat <<USAGE
 usage: $0 [--env native|bochs|qemu-tcg|qemu-kvm] [--kernel BZIMAGE]...
-          [--append 'KERNEL ARGS'] [--timeout S] [--results DIR]
+          [--append 'KERNEL ARGS'] [--timeout S] [--smp N] [--results DIR]
           [--fail-above PCT] [--dry-run] [TEST|REGEX...] [TEST-OPTIONS...]
 
   TEST|REGEX     the tests to run: names (exit_cpuid or cpuid), extended
@@ -31,6 +31,9 @@ usage: $0 [--env native|bochs|qemu-tcg|qemu-kvm] [--kernel BZIMAGE]...
   --timeout S    seconds an --env run may take in all (default: bochs
                  7200, qemu-tcg 1200); a hang is also found by console
                  silence (emu/boot.sh --help)
+  --smp N        CPUs of the emulated machine for --env, 1 to 8 (default 1);
+                 with --vcpus, several vCPUs then exit at once on several
+                 CPUs (both emulators interleave them on one host thread)
   --results DIR  where run directories go (default: results/)
   --fail-above P with a kernel matrix: exit 1 when a test is slower than on
                  the first kernel, beyond noise, by more than P percent
@@ -70,6 +73,7 @@ kernels=()
 fail_above=
 append=
 timeout=
+smp=
 results=$top/results
 selectors=()
 test_opts=()
@@ -94,7 +98,7 @@ while [ $# -gt 0 ]; do
 		shift
 		continue ;;
 	--json) die_usage "--json is set by run_all.sh (one file per test in the run directory); use --results DIR" ;;
-	--env | --kernel | --append | --timeout | --results | --fail-above | --filter | \
+	--env | --kernel | --append | --timeout | --smp | --results | --fail-above | --filter | \
 		--iterations | --trials | --cpu | --vcpus | --target-cycles | --counters | --max-cv | \
 		-n | -t | -c)
 		if [ "$has_val" -eq 0 ]; then
@@ -112,6 +116,7 @@ while [ $# -gt 0 ]; do
 	--kernel) kernels+=("$val") ;;
 	--append) append=$val ;;
 	--timeout) timeout=$val ;;
+	--smp) smp=$val ;;
 	--results) results=$val ;;
 	--fail-above) fail_above=$val ;;
 	--filter) selectors+=("$val") ;;
@@ -128,8 +133,11 @@ native | bochs | qemu-tcg | qemu-kvm) ;;
 *) die_usage "unknown --env '$env' (native, bochs, qemu-tcg or qemu-kvm)" ;;
 esac
 kernel=${kernels[0]:-}
-if [ "$env" = native ] && [ -n "$kernel$append$timeout" ]; then
-	die_usage "--kernel, --append and --timeout need --env bochs, qemu-tcg or qemu-kvm (native runs the running kernel)"
+if [ "$env" = native ] && [ -n "$kernel$append$timeout$smp" ]; then
+	die_usage "--kernel, --append, --timeout and --smp need --env bochs, qemu-tcg or qemu-kvm (native runs the running kernel)"
+fi
+if [ -n "$smp" ] && { ! [[ $smp =~ ^[0-9]+$ ]] || [ "$smp" -lt 1 ] || [ "$smp" -gt 8 ]; }; then
+	die_usage "--smp wants a number of CPUs from 1 to 8 (got '$smp')"
 fi
 if [ -n "$timeout" ] && { ! [[ $timeout =~ ^[0-9]+$ ]] || [ "$timeout" -eq 0 ] || [ "$timeout" -gt 604800 ]; }; then
 	die_usage "--timeout wants whole seconds from 1 to 604800 (got '$timeout')"
@@ -150,8 +158,15 @@ if [ -n "$fail_above" ]; then
 	[ ${#kernels[@]} -gt 1 ] || die_usage "--fail-above needs two --kernel or more (a kernel matrix); or use ./compare"
 	[[ $fail_above =~ ^[0-9]+([.][0-9]+)?$ ]] || die_usage "--fail-above wants a percentage, e.g. 5 (got '$fail_above')"
 fi
-if [ "$env" != native ] && [ -n "$cpu" ] && ! [[ $cpu =~ ^0(,0)*$ ]]; then
-	die_usage "--cpu $cpu: the emulated machine of --env $env has one CPU: use --cpu 0, or leave it out"
+if [ "$env" != native ] && [ -n "$cpu" ]; then
+	if [ "${smp:-1}" -eq 1 ] && ! [[ $cpu =~ ^0(,0)*$ ]]; then
+		die_usage "--cpu $cpu: the emulated machine of --env $env has one CPU: use --cpu 0, leave it out, or give it more with --smp N"
+	fi
+	for c in ${cpu//,/ }; do
+		if [[ $c =~ ^[0-9]+$ ]] && [ "$((10#$c))" -ge "${smp:-1}" ]; then
+			die_usage "--cpu $cpu: the emulated machine of --env $env has $smp CPUs (0 to $((smp - 1))): use those, or raise --smp"
+		fi
+	done
 fi
 # The results directory, or the nearest directory above it, must be writable.
 d=$results
@@ -224,13 +239,13 @@ for t in "${tests[@]}"; do
 done
 if [ "$env" != native ]; then
 	"$top/emu/boot.sh" --dry-run --env "$env" ${kernel:+--kernel "$kernel"} --out "$results/.dry-run-check" \
-		${append:+--append "$append"} ${timeout:+--timeout "$timeout"} || exit $?
+		${append:+--append "$append"} ${timeout:+--timeout "$timeout"} ${smp:+--smp "$smp"} || exit $?
 fi
 
 if [ "$dry_run" -eq 1 ]; then
 	where="natively (/dev/kvm, kernel $(uname -r))"
 	if [ "$env" != native ]; then
-		where="in $env, kernel ${kernels[*]:-$("$top/emu/kernel_under_test.sh" --dry-run || true)}"
+		where="in $env${smp:+ with $smp CPUs}, kernel ${kernels[*]:-$("$top/emu/kernel_under_test.sh" --dry-run || true)}"
 	fi
 	echo "$prog: dry run: the arguments are good: would run ${#tests[@]} of ${#all_tests[@]} tests (${tests[*]}) $where," \
 		"test options: ${test_opts[*]:-none}; results under $results" >&2
@@ -247,7 +262,7 @@ if [ ${#kernels[@]} -gt 1 ]; then
 		rc=0
 		before=$(wc -l <"$record")
 		EXITBENCH_RUN_RECORD=$record "$0" --env "$env" --kernel "$k" --results "$results" \
-			${append:+--append "$append"} ${timeout:+--timeout "$timeout"} \
+			${append:+--append "$append"} ${timeout:+--timeout "$timeout"} ${smp:+--smp "$smp"} \
 			"${tests[@]}" ${test_opts[@]+"${test_opts[@]}"} || rc=$?
 		if [ "$rc" -eq 2 ] || [ "$rc" -eq 3 ] || [ "$rc" -gt 4 ] ||
 			[ "$(wc -l <"$record")" -ne $((before + 1)) ]; then
@@ -314,7 +329,7 @@ else
 	rc=0
 	"$top/emu/run_env.sh" --env "$env" --kernel "$kernel" --bin-dir "$top/build/static" \
 		--out "$work/emu" --tests "${tests[*]}" ${append:+--append "$append"} \
-		${timeout:+--timeout "$timeout"} -- ${test_opts[@]+"${test_opts[@]}"} || rc=$?
+		${timeout:+--timeout "$timeout"} ${smp:+--smp "$smp"} -- ${test_opts[@]+"${test_opts[@]}"} || rc=$?
 	if [ "$rc" -ne 0 ]; then
 		echo "$prog: the $env run failed (exit $rc); what it gathered is in $work (no summary)" >&2
 		exit 3

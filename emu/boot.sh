@@ -13,8 +13,8 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 usage() {
 	cat <<USAGE
 usage: $0 --env bochs|qemu-tcg|qemu-kvm --kernel BZIMAGE --initrd INITRD --out DIR
-          [--append 'KERNEL ARGS'] [--timeout S] [--memory MIB] [--dry-run]
-          [-- RECORDED-ARGS...]
+          [--append 'KERNEL ARGS'] [--timeout S] [--memory MIB] [--smp N]
+          [--dry-run] [-- RECORDED-ARGS...]
 
   --env       bochs: Intel VMX (Bochs, corei7_skylake_x with EPT), TSC counting
               emulated instructions; qemu-tcg: AMD SVM (QEMU TCG, EPYC with NPT);
@@ -26,6 +26,9 @@ usage: $0 --env bochs|qemu-tcg|qemu-kvm --kernel BZIMAGE --initrd INITRD --out D
   --timeout   seconds the whole run may take (default: bochs 7200,
               qemu-tcg 1200, qemu-kvm 600)
   --memory    guest memory in MiB (default 1024)
+  --smp       CPUs of the emulated machine, 1 to $max_smp (default 1); QEMU TCG
+              and Bochs interleave them on one host thread (QEMU: thread=single,
+              see docs/emulators.md)
   --dry-run   only check the arguments and that the emulator is installed
               (--initrd and --kernel may be omitted)
 RECORDED-ARGS are only written into environment.json (the test options).
@@ -75,17 +78,20 @@ check_new_dir() {
 # (firmware, boot loader, kernel start) and between two lines after it. The
 # longest silences measured: see docs/emulators.md.
 silence_boot_bochs=600 silence_bochs=300 silence_boot_qemu=300 silence_qemu=180
-env='' kernel='' initrd='' out='' append='' timeout='' memory=1024 check_only=0
+# CPUs of the emulated machine: a few are enough for concurrency, more
+# only slow the emulator down (this project's hosts have 2 cores).
+max_smp=8
+env='' kernel='' initrd='' out='' append='' timeout='' memory=1024 smp=1 check_only=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	-h | --help) usage; exit 0 ;;
 	--dry-run) check_only=1; shift ;;
-	--env | --kernel | --initrd | --out | --append | --timeout | --memory)
+	--env | --kernel | --initrd | --out | --append | --timeout | --memory | --smp)
 		[ $# -ge 2 ] || die_usage "$1 needs a value"
 		v=$2
 		case "$1" in
 		--env) env=$v ;; --kernel) kernel=$v ;; --initrd) initrd=$v ;; --out) out=$v ;;
-		--append) append=$v ;; --timeout) timeout=$v ;; --memory) memory=$v ;;
+		--append) append=$v ;; --timeout) timeout=$v ;; --memory) memory=$v ;; --smp) smp=$v ;;
 		esac
 		shift 2 ;;
 	--) shift; break ;;
@@ -113,6 +119,9 @@ fi
 check_new_dir --out "$out"
 if ! [[ $memory =~ ^[0-9]+$ ]] || [ "$memory" -lt 256 ]; then
 	die_usage "--memory wants MiB, at least 256 (got '$memory')"
+fi
+if ! [[ $smp =~ ^[0-9]+$ ]] || [ "$smp" -lt 1 ] || [ "$smp" -gt "$max_smp" ]; then
+	die_usage "--smp wants a number of CPUs from 1 to $max_smp (got '$smp')"
 fi
 if [ -z "$timeout" ]; then
 	case "$env" in bochs) timeout=7200 ;; qemu-tcg) timeout=1200 ;; qemu-kvm) timeout=600 ;; esac
@@ -161,13 +170,19 @@ case "$env" in
 qemu-tcg)
 	emu_version=$(qemu-system-x86_64 --version | head -n 1)
 	cpu="EPYC,+svm,+npt"
-	cmd=(qemu-system-x86_64 -accel tcg -cpu "$cpu" -smp 1 -m "$memory" -display none
+	accel=tcg
+	# Several CPUs in one host thread, taking turns: with a thread each
+	# (thread=multi, QEMU 7.2) a CPU ran code that another had just patched
+	# (a static key) in its old form: "Oops: int3" in __schedule(), 2 of 39
+	# boots (docs/emulators.md).
+	[ "$smp" -eq 1 ] || accel=tcg,thread=single
+	cmd=(qemu-system-x86_64 -accel "$accel" -cpu "$cpu" -smp "$smp" -m "$memory" -display none
 		-monitor none -no-reboot -serial "file:$serial"
 		-kernel "$kernel" -initrd "$initrd" -append "$cmdline") ;;
 qemu-kvm)
 	emu_version=$(qemu-system-x86_64 --version | head -n 1)
 	cpu=host
-	cmd=(qemu-system-x86_64 -enable-kvm -cpu host -smp 1 -m "$memory" -display none
+	cmd=(qemu-system-x86_64 -enable-kvm -cpu host -smp "$smp" -m "$memory" -display none
 		-monitor none -no-reboot -serial "file:$serial"
 		-kernel "$kernel" -initrd "$initrd" -append "$cmdline") ;;
 bochs)
@@ -186,7 +201,7 @@ bochs)
 	# figures). The debugger Debian builds in waits at a prompt: -rc continues.
 	cat >"$work/bochsrc" <<BOCHSRC
 megs: $memory
-cpu: model=$cpu, count=1, ips=100000000, reset_on_triple_fault=0
+cpu: model=$cpu, count=$smp, ips=100000000, reset_on_triple_fault=0
 clock: sync=none, time0=946684800
 romimage: file=/usr/share/bochs/BIOS-bochs-latest
 vgaromimage: file=/usr/share/vgabios/vgabios.bin
@@ -219,15 +234,16 @@ python3 "$here/console.py" run --serial "$serial" --out "$out" --timeout "$timeo
 }
 wall=$(($(date +%s) - start))
 
-python3 - "$out/environment.json" "$env" "$emu_version" "$cpu" "$memory" "$(realpath "$kernel")" \
+python3 - "$out/environment.json" "$env" "$emu_version" "$cpu" "$smp" "$memory" "$(realpath "$kernel")" \
 	"$(sha256sum <"$kernel" | cut -d' ' -f1)" "$cmdline" "$wall" "$(uname -r)" \
 	"$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')" "${test_opts[@]}" <<'PY'
 import json, sys
-keys = ["env", "emulator", "emulated_cpu", "memory_mib", "kernel_image", "kernel_image_sha256",
+keys = ["env", "emulator", "emulated_cpu", "emulated_cpus", "memory_mib", "kernel_image", "kernel_image_sha256",
         "kernel_cmdline", "wall_seconds", "host_kernel", "host_cpu"]
 vals = sys.argv[2:2 + len(keys)]
 env = dict(zip(keys, vals), test_options=sys.argv[2 + len(keys):])
 env["memory_mib"] = int(env["memory_mib"])
+env["emulated_cpus"] = int(env["emulated_cpus"])
 env["wall_seconds"] = int(env["wall_seconds"])
 env["units"] = {"memory_mib": "MiB", "wall_seconds": "s"}
 with open(sys.argv[1], "x") as f:

@@ -4,14 +4,19 @@
 kernel is known to have: the interface it was read through, the finding of
 every test (those not named: "counted exactly"; those the reference run on
 the stock kernel could not check here: "not checked" too), the wrong names
-and the wrong conventions. Prints one line; exit 0 when the diagnosis names
+and the wrong conventions; with --cpus and --vcpus, that the run had that
+many CPUs (the emulated machine's, online inside it) and vCPUs in each test
+that ran. Prints one line; exit 0 when the diagnosis names
 exactly the bugs given, 1 when not, 2 bad input.
 
 usage: check_course.py JSON --interface NAME [--found REGEX] [--reference JSON]
          [--expect TEST=FINDING-REGEX]... [--names CODE,CODE...] [--convention]
+         [--cpus N] [--vcpus N]
 """
 import argparse
+import glob
 import json
+import os
 import re
 import sys
 
@@ -25,10 +30,17 @@ def main():
     ap.add_argument("--expect", action="append", default=[])
     ap.add_argument("--names", default="")
     ap.add_argument("--convention", action="store_true")
+    ap.add_argument("--cpus", type=int, default=None)
+    ap.add_argument("--vcpus", type=int, default=None)
     a = ap.parse_args()
+    run = os.path.dirname(os.path.abspath(a.json))
     try:
         d = json.load(open(a.json))
         ref = json.load(open(a.reference)) if a.reference else None
+        env = json.load(open(os.path.join(run, "environment.json"))) if a.cpus else {}
+        meta = json.load(open(os.path.join(run, "metadata.json"))) if a.cpus else {}
+        results = [json.load(open(f)) for f in sorted(glob.glob(os.path.join(run, "exit_*.json")))] \
+            if a.vcpus else []
     except (OSError, ValueError) as e:
         print(f"check_course.py: {e}", file=sys.stderr)
         return 2
@@ -47,6 +59,17 @@ def main():
             wrong.append(f"{t['test']}: {t['finding']} ({t.get('detail')}), want {exp}")
         if t["finding"] != "not checked" and t.get("interface") != a.interface:
             wrong.append(f"{t['test']}: read through {t.get('interface')}, want {a.interface}")
+    if a.cpus is not None:
+        for where, got in (("environment.json emulated_cpus", env.get("emulated_cpus")),
+                           ("metadata.json online_cpus", meta.get("online_cpus"))):
+            if got != a.cpus:
+                wrong.append(f"{where} is {got}, want {a.cpus}")
+    for r in results:
+        # A test that ran (an attribution) with another number of vCPUs.
+        if r.get("attribution") and r.get("vcpus") != a.vcpus:
+            wrong.append(f"{r.get('name')}: {r.get('vcpus')} vCPUs, want {a.vcpus}")
+    if a.vcpus and not results:
+        wrong.append("no exit_*.json results next to the diagnosis")
     missing = set(want) - {t["test"] for t in d["tests"]}
     wrong += [f"{t}: no result" for t in sorted(missing)]
     names = sorted(n["code"] for n in d["wrong_names"])
