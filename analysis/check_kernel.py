@@ -104,6 +104,15 @@ def diagnose_test(name, res):
     if status in ("skip", "error") or not att.get("sources"):
         out["finding"] = "not checked"
         out["detail"] = res.get("status_reason") or "the test did not run here"
+        # A test skipped for its cycles (not measurable) still says which
+        # counter sources it had: when none could count, that is the reason
+        # to give, whatever the timing did.
+        srcs = att.get("sources") or []
+        if status == "skip" and srcs and not any(
+                s.get("usable") and s.get("sees_reason") for s in srcs):
+            out["detail"] = ("no usable counter source sees this test's reason "
+                             "(the tracepoint neither); the test also skipped: "
+                             + out["detail"])
         return out, None
     subj = None
     for n in SUBJECTS:
