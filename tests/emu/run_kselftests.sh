@@ -10,9 +10,13 @@ set -euo pipefail
 
 usage() {
 	cat <<EOF
-Usage: $0 [--env qemu-tcg|bochs] [--timeout S] [--slow-timeout S] [--write-record FILE]
+Usage: $0 [--env qemu-tcg|bochs] [--tests NAME,...] [--timeout S] [--slow-timeout S]
+          [--write-record FILE]
 
   --env           the emulator (default qemu-tcg: AMD SVM; bochs: Intel VMX)
+  --tests         run only these tests of the tree (comma-separated names),
+                  e.g. a subset that fits a slow emulator's time; each must be
+                  a test of the tree and, unless --write-record, in the record
   --timeout       seconds each test may take (default: qemu-tcg 120, bochs 240;
                   below the console silence bound of emu/boot.sh)
   --slow-timeout  seconds for a test the record says times out on stock
@@ -29,14 +33,15 @@ Environment: KSFT_SERIAL=1 boots the two kernels one after the other
 EOF
 }
 
-env=qemu-tcg timeout='' slow_timeout='' write_record=''
+env=qemu-tcg timeout='' slow_timeout='' write_record='' only=''
 while [ $# -gt 0 ]; do
 	case "$1" in
 	-h | --help) usage; exit 0 ;;
-	--env | --timeout | --slow-timeout | --write-record)
+	--env | --timeout | --slow-timeout | --write-record | --tests)
 		[ $# -ge 2 ] || { echo "$0: $1 needs a value" >&2; usage >&2; exit 2; }
 		case "$1" in
-		--env) env=$2 ;; --timeout) timeout=$2 ;; --slow-timeout) slow_timeout=$2 ;; *) write_record=$2 ;;
+		--env) env=$2 ;; --timeout) timeout=$2 ;; --slow-timeout) slow_timeout=$2 ;;
+		--tests) only=$2 ;; *) write_record=$2 ;;
 		esac
 		shift 2 ;;
 	*) echo "$0: unknown argument '$1'" >&2; usage >&2; exit 2 ;;
@@ -58,6 +63,10 @@ if [ -n "$write_record" ] && [ -e "$write_record" ]; then
 	exit 2
 fi
 
+if [ -n "$only" ] && ! [[ $only =~ ^[A-Za-z0-9_]+(,[A-Za-z0-9_]+)*$ ]]; then
+	echo "$0: --tests $only: want test names separated by commas (e.g. cpuid_test,kvm_binary_stats_test)" >&2
+	exit 2
+fi
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
 record=tests/emu/kselftests-$env.txt
@@ -70,6 +79,11 @@ if [ -f "$record" ]; then
 		rec[$t]=$r
 		why[$t]=$reason
 	done <"$record"
+fi
+if [ -n "$only" ] && [ -z "$write_record" ]; then
+	for t in ${only//,/ }; do
+		[ -n "${rec[$t]:-}" ] || { echo "$0: --tests: $t is not in $record (add it with --write-record)" >&2; exit 2; }
+	done
 fi
 tmp=$(mktemp -d /tmp/exitbench-kselftests.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
@@ -92,6 +106,16 @@ if ! kernel/kselftests.sh "$bins" >"$tmp/make.log" 2>&1; then
 	not_ok "building the KVM selftests of the patched tree (kernel/kselftests.sh)"
 	finish
 fi
+# The tests of this run: the tree's, or those of --tests (each one of the tree's).
+if [ -n "$only" ]; then
+	: >"$tmp/selected"
+	for t in ${only//,/ }; do
+		grep -qx "$t" "$bins/tests.list" || { not_ok "--tests: $t is not a test of the tree (kernel/kselftests.sh lists $(wc -l <"$bins/tests.list"))"; finish; }
+		grep -qx "$t" "$tmp/selected" || echo "$t" >>"$tmp/selected"
+	done
+else
+	cp "$bins/tests.list" "$tmp/selected"
+fi
 declare -A kernel=()
 for flavor in stock patched; do
 	if ! kernel[$flavor]=$(STOCK=$([ $flavor = stock ] && echo 1 || echo 0) kernel/build.sh 2>"$tmp/build-$flavor.log" | tail -n 1) ||
@@ -113,8 +137,8 @@ while read -r t; do
 	echo "$t ${limit[$t]}" >>"$tmp/tests.timeouts"
 	boot_timeout=$((boot_timeout + limit[$t]))
 	args+=("file:exitbench/ksft/$t=$bins/$t:0755")
-done <"$bins/tests.list"
-echo "# $(wc -l <"$bins/tests.list") tests, $timeout s each at most ($slow_timeout s for recorded time-outs) ($(elapsed))"
+done <"$tmp/selected"
+echo "# $(wc -l <"$tmp/selected") tests${only:+ (--tests)}, $timeout s each at most ($slow_timeout s for recorded time-outs) ($(elapsed))"
 : >"$tmp/run.conf"
 # shellcheck disable=SC2054 # the commas are part of the cdev entry
 python3 emu/mkinitramfs.py "$tmp/initrd.gz" dir:bin dir:dev dir:proc dir:sys dir:tmp dir:exitbench \
@@ -178,10 +202,10 @@ if [ -n "$write_record" ]; then
 	{
 		echo "# SPDX-License-Identifier: GPL-2.0-only"
 		echo "# The stock 6.12 kernel's results of the x86_64 KVM selftests under $env"
-		echo "# (tests/emu/run_kselftests.sh, $timeout s per test): NAME RESULT [REASON]."
+		echo "# (tests/emu/run_kselftests.sh, $timeout s per test${only:+, the tests --tests named}): NAME RESULT [REASON]."
 		while read -r t; do
 			echo "$t ${res[stock:$t]:-missing}"
-		done <"$bins/tests.list"
+		done <"$tmp/selected"
 	} >"$write_record"
 	echo "# wrote the stock results to $write_record"
 fi
@@ -209,7 +233,7 @@ while read -r t; do
 	else
 		ok "$t: $st, recorded $r"
 	fi
-done <"$bins/tests.list"
+done <"$tmp/selected"
 for t in "${!rec[@]}"; do
 	grep -qx "$t" "$bins/tests.list" || not_ok "$t: in $record but not a test of the tree"
 done
