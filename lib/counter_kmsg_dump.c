@@ -297,20 +297,13 @@ static void kmsg_close(struct counter_source *src)
 	src->priv = NULL;	/* the pad vCPU stays with its VM */
 }
 
-static int kmsg_set_active(struct counter_source *src __attribute__((unused)),
-			   bool on __attribute__((unused)),
-			   char *why __attribute__((unused)),
-			   size_t len __attribute__((unused)))
-{
-	return 0;
-}
-
 const struct counter_source_ops counter_kmsg_dump = {
 	.name = "kmsg-dump",
 	.what = "course kernel: per-reason exit dumps printed every N exits to the kernel log, made to print by padding with I/O exits",
 	.open = kmsg_open,
 	.read = kmsg_read,
 	.close = kmsg_close,
-	.set_active = kmsg_set_active,
+	/* Reading pads with exits of its own: a window of its own. */
+	.own_window = true,
 	.explicit_only = true,
 };

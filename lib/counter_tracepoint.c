@@ -303,5 +303,6 @@ const struct counter_source_ops counter_tracepoint = {
 	.open = tp_open,
 	.read = tp_read,
 	.close = tp_close,
+	.own_window = true,
 	.set_active = tp_set_active,
 };

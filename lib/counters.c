@@ -219,7 +219,7 @@ int counters_open(struct counter_set *cs, const char *list,
 
 static bool in_pass(const struct counter_source *s, bool perturbing)
 {
-	return s->usable && (perturbing || !s->ops->set_active);
+	return s->usable && (perturbing || !s->ops->own_window);
 }
 
 bool counters_any_perturbing(const struct counter_set *cs)
@@ -227,7 +227,7 @@ bool counters_any_perturbing(const struct counter_set *cs)
 	int i;
 
 	for (i = 0; i < cs->n; i++)
-		if (cs->src[i].usable && cs->src[i].ops->set_active)
+		if (cs->src[i].usable && cs->src[i].ops->own_window)
 			return true;
 	return false;
 }

@@ -126,10 +126,12 @@ struct counter_source_ops {
 	 * (counter_dmesg.c) would add exits to them: they count in a window of
 	 * their own, after the trials, switched on and off here. That window
 	 * begins with them, in reverse table order, and ends with them last.
-	 * A source whose mere presence perturbs (a perf event on a tracepoint
-	 * registers its probe when created) exists only while on. Return 0,
+	 * Such a source sets @own_window. A source whose mere presence
+	 * perturbs (a perf event on a tracepoint registers its probe when
+	 * created) also has @set_active, and exists only while on: return 0,
 	 * or -1 with why in @why (the source is then dropped).
 	 */
+	bool own_window;
 	int (*set_active)(struct counter_source *src, bool on, char *why, size_t len);
 	/*
 	 * Opened only when --counters names it (the readers of course-patch
