@@ -27,11 +27,24 @@ for entry in $KUT_NAMES; do
 	if [ ! -e "/results/kut-$name.status" ]; then
 		say "STAGE $n: vmexit.c $name (QEMU -enable-kvm, $smp vCPU)"
 		[ ! -r $table ] || cat $table >"/results/kut-$name.before"
-		/exitbench/qemu-system-x86_64 -enable-kvm -cpu host -m 64 -smp "$smp" -nodefaults -nographic \
-			-serial stdio -device pc-testdev -device isa-debug-exit,iobase=0xf4,iosize=0x4 \
-			-device pci-testdev -L /exitbench/share -kernel /exitbench/vmexit.flat \
-			-append "$name" >"/results/kut-$name.txt" 2>&1 </dev/null
+		# vmexit.c prints once per benchmark, after QEMU's start-up and its
+		# loop (minutes of the host's under Bochs): a heartbeat every 10 s,
+		# since the host tells a hang by silence; 3600 guest seconds at most.
+		(
+			s=0
+			while sleep 10; do
+				s=$((s + 10))
+				say "PROGRESS vmexit.c $name: still running ($s s)"
+			done
+		) &
+		beat=$!
+		timeout -s TERM 3600 /exitbench/qemu-system-x86_64 -enable-kvm -cpu host -m 64 -smp "$smp" \
+			-nodefaults -nographic -serial stdio -device pc-testdev \
+			-device isa-debug-exit,iobase=0xf4,iosize=0x4 -device pci-testdev -L /exitbench/share \
+			-kernel /exitbench/vmexit.flat -append "$name" >"/results/kut-$name.txt" 2>&1 </dev/null
 		echo $? >"/results/kut-$name.status"
+		kill "$beat"
+		wait "$beat" 2>/dev/null
 		[ ! -r $table ] || cat $table >"/results/kut-$name.after"
 	fi
 	if [ ! -e "/results/$bin.json" ]; then
