@@ -13,12 +13,16 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 usage() {
 	cat <<USAGE
 usage: KUT=/path/to/kvm-unit-tests $0 [--env bochs|qemu-tcg] [--kernel BZIMAGE]
-       [--filter REGEX] [--results DIR] [--timeout S] [TEST-OPTIONS...]
+       [--append 'KERNEL ARGS'] [--filter REGEX] [--results DIR] [--timeout S]
+       [TEST-OPTIONS...]
 
   KUT            a built kvm-unit-tests tree (x86/vmexit.flat; ./configure && make)
   --env ENV      bochs (default: TSC cycles close to instructions) or qemu-tcg
                  (plumbing only: its TSC follows host time)
   --kernel FILE  the kernel under test (default: 'make kernel's image)
+  --append ARGS  more kernel command line, e.g. kvm_intel.preemption_timer=0
+                 (Bochs: with KVM's VMX preemption timer on, QEMU's guest
+                 stalls the kernel under test; see the README)
   --filter RE    vmexit.c names to run, an extended regex (default: all shared)
   --results DIR  where the run directory goes (default: results/)
   --timeout S    seconds for the whole boot (default 21600)
@@ -41,14 +45,14 @@ die_usage() {
 	exit 2
 }
 
-env=bochs kernel='' filter='' results=$top/results timeout=21600 opts=()
+env=bochs kernel='' append='' filter='' results=$top/results timeout=21600 opts=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	-h | --help) usage; exit 0 ;;
-	--env | --kernel | --filter | --results | --timeout)
+	--env | --kernel | --append | --filter | --results | --timeout)
 		[ $# -ge 2 ] || die_usage "$1 needs a value"
 		case "$1" in
-		--env) env=$2 ;; --kernel) kernel=$2 ;; --filter) filter=$2 ;;
+		--env) env=$2 ;; --kernel) kernel=$2 ;; --append) append=$2 ;; --filter) filter=$2 ;;
 		--results) results=$2 ;; --timeout) timeout=$2 ;;
 		esac
 		shift 2 ;;
@@ -136,7 +140,7 @@ python3 "$top/emu/mkinitramfs.py" "$work/initrd.gz" "${entries[@]}"
 echo "kut_compare.sh: ${#names[@]} vmexit.c names; initramfs $(($(stat -c %s "$work/initrd.gz") / 1024)) KiB" >&2
 
 "$top/emu/boot.sh" --env "$env" --kernel "$kernel" --initrd "$work/initrd.gz" --out "$out" \
-	--timeout "$timeout" --memory 2048 -- "${opts[@]}" ||
+	--timeout "$timeout" --memory 2048 ${append:+--append "$append"} -- "${opts[@]}" ||
 	{ echo "kut_compare.sh: the boot failed; what came back is in $out" >&2; exit 1; }
 
 python3 - "$out" "${names[@]}" <<'PY'
