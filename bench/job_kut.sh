@@ -29,7 +29,10 @@ for entry in $KUT_NAMES; do
 		[ ! -r $table ] || cat $table >"/results/kut-$name.before"
 		# vmexit.c prints once per benchmark, after QEMU's start-up and its
 		# loop (minutes of the host's under Bochs): a heartbeat every 10 s,
-		# since the host tells a hang by silence; 3600 guest seconds at most.
+		# since the host tells a hang by silence (it gets out under QEMU TCG,
+		# as ./boot_profile's does; under Bochs none did while QEMU ran, so
+		# kut_compare.sh also widens the silence bound); 3600 guest seconds
+		# at most.
 		(
 			s=0
 			while sleep 10; do

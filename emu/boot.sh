@@ -36,6 +36,8 @@ RECORDED-ARGS are only written into environment.json (the test options).
 A hang is found by silence too: no console output for $silence_boot_bochs s (bochs) or
 $silence_boot_qemu s (QEMU) before the first line, or for $silence_bochs s (bochs) or
 $silence_qemu s (QEMU) between two lines after it, ends the run (emu/console.py).
+EMU_SILENCE_S=S sets the bound between lines instead (for a job whose one
+step is known to print nothing for longer, as bench/kut_compare.sh's).
 Exit status: 0 results received, 2 usage, 3 the boot failed.
 USAGE
 }
@@ -78,6 +80,11 @@ check_new_dir() {
 # (firmware, boot loader, kernel start) and between two lines after it. The
 # longest silences measured: see docs/emulators.md.
 silence_boot_bochs=600 silence_bochs=300 silence_boot_qemu=300 silence_qemu=180
+if [ -n "${EMU_SILENCE_S:-}" ]; then
+	[[ $EMU_SILENCE_S =~ ^[1-9][0-9]*$ ]] ||
+		{ echo "boot.sh: EMU_SILENCE_S=$EMU_SILENCE_S: want a number of seconds above 0" >&2; exit 2; }
+	silence_bochs=$EMU_SILENCE_S silence_qemu=$EMU_SILENCE_S
+fi
 # CPUs of the emulated machine: a few are enough for concurrency, more
 # only slow the emulator down (this project's hosts have 2 cores).
 max_smp=8
