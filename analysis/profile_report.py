@@ -270,13 +270,17 @@ def check_guest(console, vm_status):
     errors = [c["text"] for c in console if c["stream"] == "error"]
     timeouts = [c["text"] for c in console if c["stream"] == "timeout"]
     panics = [c["text"] for c in out if PANIC_RE.search(c["text"])]
+    # A panic first: a panicked guest that does not reboot in time also
+    # reaches the timeout (seen under QEMU TCG on a loaded host).
     if errors:
         why = f"the VM could not run: {errors[0]}"
+    elif panics:
+        why = f"the guest kernel panicked: {panics[0]}"
+        if timeouts:
+            why += " (and it did not power off before --guest-timeout)"
     elif timeouts:
         why = ("the guest did not power off before --guest-timeout (it hung, or needs more "
                "time: raise --guest-timeout)")
-    elif panics:
-        why = f"the guest kernel panicked: {panics[0]}"
     elif vm_status != 0:
         err = [c["text"] for c in console if c["stream"] == "err"]
         why = f"the VM exited with status {vm_status}" + (f": {err[-1]}" if err else "")

@@ -355,6 +355,10 @@ def run_tests(tmp):
     failures = [
         ("vm_panic", dict(console=console_lines(power=False, extra=[(ORIGIN + 0.5, "out",
                           "Kernel panic - not syncing: No working init found.")])), "guest kernel panicked"),
+        ("vm_panic_then_timeout", dict(vm_status=124, console=console_lines(power=False, extra=[
+            (ORIGIN + 0.5, "out", "Kernel panic - not syncing: No working init found."),
+            (ORIGIN + 0.6, "timeout", "qemu still running after the timeout: SIGTERM")])),
+         "panicked: Kernel panic - not syncing: No working init found. (and it did not power off"),
         ("no_power_down", dict(console=console_lines(power=False)), "never powered off"),
         ("vm_status", dict(vm_status=1, console=console_lines().replace(
             "exit status 0", "err qemu-system-x86_64: could not load kernel 'x'\n"
