@@ -14,9 +14,10 @@ usage() {
 Usage: $0 OUTDIR
 
 Writes the statically linked, stripped x86_64 KVM selftests of the patched
-6.12 tree to OUTDIR (created or emptied; 'make build/kselftests' runs this)
-and their names, one a line, to OUTDIR/tests.list. make rebuilds only what
-changed in the tree under \$BUILD_DIR/selftest/ (kernel/selftest.sh).
+6.12 tree to OUTDIR (created or emptied; tests/emu/run_kselftests.sh gives
+build/kselftests-ENV) and their names, one a line, to OUTDIR/tests.list.
+make rebuilds only what changed in the tree under \$BUILD_DIR/selftest/
+(kernel/selftest.sh).
 
 Environment:
   BUILD_DIR=DIR  work directory (default <repo>/build/kernel)

@@ -17,6 +17,7 @@ Usage: $0 [--env qemu-tcg|bochs] [--tests NAME,...] [--timeout S] [--slow-timeou
   --tests         run only these tests of the tree (comma-separated names),
                   e.g. a subset that fits a slow emulator's time; each must be
                   a test of the tree and, unless --write-record, in the record
+                  (default: every test; bochs: the tests of its record)
   --timeout       seconds each test may take (default: qemu-tcg 120, bochs 240;
                   below the console silence bound of emu/boot.sh)
   --slow-timeout  seconds for a test the record says times out on stock
@@ -80,6 +81,12 @@ if [ -f "$record" ]; then
 		why[$t]=$reason
 	done <"$record"
 fi
+# Bochs runs the tests its record lists unless told (the record says why not
+# all of them).
+if [ -z "$only" ] && [ "$env" = bochs ] && [ -z "$write_record" ]; then
+	only=$(awk '!/^#/ && NF { printf "%s%s", sep, $1; sep = "," }' "$record")
+	echo "# bochs: the $(echo "${only//,/ }" | wc -w) tests of $record"
+fi
 if [ -n "$only" ] && [ -z "$write_record" ]; then
 	for t in ${only//,/ }; do
 		[ -n "${rec[$t]:-}" ] || { echo "$0: --tests: $t is not in $record (add it with --write-record)" >&2; exit 2; }
@@ -100,7 +107,8 @@ finish() {
 	exit
 }
 
-bins=build/kselftests
+# One copy per emulator: the two streams of make check-emu may build at once.
+bins=build/kselftests-$env
 if ! kernel/kselftests.sh "$bins" >"$tmp/make.log" 2>&1; then
 	tail -n 20 "$tmp/make.log"
 	not_ok "building the KVM selftests of the patched tree (kernel/kselftests.sh)"
