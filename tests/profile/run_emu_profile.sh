@@ -105,8 +105,23 @@ rc=0
 if [ "$rc" -ne 0 ]; then
 	not_ok "tests/profile/tiny_l2.S does not build: $(head -c 300 "$tmp/tiny.log")"
 else
-	./boot_profile --env "$env" --nested --kernel "$patched" --guest-kernel "$tmp/tiny_l2.bin" \
-		--results "$tmp/nested" >"$tmp/nested.out" 2>"$tmp/nested.err" || rc=$?
+	# The tiny L2 is done within 20 s of the guest's clock: 150 s is ample.
+	nested_run() {
+		rc=0
+		./boot_profile --env "$env" --nested --kernel "$patched" --guest-kernel "$tmp/tiny_l2.bin" \
+			--guest-timeout 150 --results "$tmp/nested" >"$tmp/nested.out" 2>"$tmp/nested.err" || rc=$?
+	}
+	nested_run
+	# Seen once in four CI runs under QEMU TCG (2026-12-02): the tiny L2 said
+	# it was done and triple-faulted, and its QEMU (in L1) never exited, so L1
+	# never powered off. Say so, then once more: twice is a failure.
+	if [ "$rc" -ne 0 ] && grep -q 'exitbench-tiny-l2: done' "$tmp/nested.err" &&
+		grep -q 'did not power off before --guest-timeout' "$tmp/nested.err"; then
+		echo "# --nested: the tiny L2 was done but L1 did not power off before the timeout; once more:"
+		grep -E 'tiny-l2|L1:|timeout' "$tmp/nested.err" | head -n 6 | sed 's/^/#   /'
+		rm -rf "${tmp:?}/nested"
+		nested_run
+	fi
 	run=$(finished "$tmp/nested" | head -n 1)
 	if [ "$rc" -eq 0 ] && [ -n "$run" ] && [ -f "$run/summary.json" ]; then
 		ok "boot_profile --env $env --nested (tiny nested guest): exit 0 in $(($(date +%s) - n0)) s"
