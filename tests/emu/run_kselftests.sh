@@ -21,7 +21,7 @@ Usage: $0 [--env qemu-tcg|bochs] [--tests NAME,...] [--timeout S] [--slow-timeou
   --timeout       seconds each test may take (default: qemu-tcg 120, bochs 240;
                   below the console silence bound of emu/boot.sh)
   --slow-timeout  seconds for a test the record says times out on stock
-                  (default: qemu-tcg 30, bochs 120): it must still time out
+                  (default: qemu-tcg 10, bochs 120): it must still time out
   --write-record  also write the stock results to FILE (a new file) in the
                   record's format, to start or renew tests/emu/kselftests-ENV.txt
                   (copy the reasons of 'unreliable' lines by hand)
@@ -49,7 +49,7 @@ while [ $# -gt 0 ]; do
 	esac
 done
 case "$env" in
-qemu-tcg) : "${timeout:=120}" "${slow_timeout:=30}" ;;
+qemu-tcg) : "${timeout:=120}" "${slow_timeout:=10}" ;;
 bochs) : "${timeout:=240}" "${slow_timeout:=120}" ;;
 *) echo "$0: --env $env: want qemu-tcg or bochs" >&2; exit 2 ;;
 esac
