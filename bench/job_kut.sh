@@ -28,18 +28,12 @@ for entry in $KUT_NAMES; do
 		say "STAGE $n: vmexit.c $name (QEMU -enable-kvm, $smp vCPU)"
 		[ ! -r $table ] || cat $table >"/results/kut-$name.before"
 		# vmexit.c prints once per benchmark, after QEMU's start-up and its
-		# loop (minutes of the host's under Bochs): a heartbeat every 10 s,
+		# loop (minutes of the host's under Bochs): a heartbeat (emu/init.sh),
 		# since the host tells a hang by silence (it gets out under QEMU TCG,
 		# as ./boot_profile's does; under Bochs none did while QEMU ran, so
 		# kut_compare.sh also widens the silence bound); 3600 guest seconds
 		# at most.
-		(
-			s=0
-			while sleep 10; do
-				s=$((s + 10))
-				say "PROGRESS vmexit.c $name: still running ($s s)"
-			done
-		) &
+		heartbeat "vmexit.c $name" &
 		beat=$!
 		timeout -s TERM 3600 /exitbench/qemu-system-x86_64 -enable-kvm -cpu host -m 64 -smp "$smp" \
 			-nodefaults -nographic -serial stdio -device pc-testdev \

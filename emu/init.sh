@@ -28,6 +28,23 @@ dmesg -n 1
 
 say() { echo "@@EXB $*"; }
 
+# heartbeat WHAT [FILE]: "PROGRESS WHAT: still running (N s[, L lines of
+# FILE])" every 10 s until killed. A job runs it in the background around a
+# step that says nothing for long (a selftest, a VM): the host tells a hang by
+# the console's silence (emu/console.py), and under Bochs one guest second
+# can take a minute of the host's.
+heartbeat() {
+	hb_s=0
+	while sleep 10; do
+		hb_s=$((hb_s + 10))
+		if [ -n "${2:-}" ]; then
+			say "PROGRESS $1: still running ($hb_s s, $(wc -l <"$2" 2>/dev/null || echo 0) lines of ${2##*/})"
+		else
+			say "PROGRESS $1: still running ($hb_s s)"
+		fi
+	done
+}
+
 send_file() {
 	size=$(wc -c <"$1")
 	sum=$(sha256sum "$1")

@@ -16,16 +16,8 @@ mount -t tmpfs tmpfs /dev/shm 2>/dev/null
 while read -r t limit; do
 	say "STAGE ksft start $t (at most $limit s)"
 	start=$(date +%s)
-	# A selftest says nothing while it runs: a heartbeat every 10 s, since
-	# the host tells a hang by silence (under Bochs a guest second can take
-	# several of the host's, so a timeout of the guest's outlasts it).
-	(
-		s=0
-		while sleep 10; do
-			s=$((s + 10))
-			say "PROGRESS $t: still running ($s s)"
-		done
-	) &
+	# A selftest says nothing while it runs (heartbeat: emu/init.sh).
+	heartbeat "$t" &
 	beat=$!
 	timeout -s TERM "$limit" "/exitbench/ksft/$t" >"/results/$t.log" 2>&1 </dev/null
 	rc=$?

@@ -41,16 +41,10 @@ profile_wait_origin() {
 }
 
 # The VM, its console lines timestamped; its exit status in vm.status. A
-# heartbeat every 10 s while it runs: the host tells a hang by silence.
+# heartbeat (emu/init.sh) while it runs: the host tells a hang by silence.
 profile_vm() {
 	vm_rc=0
-	(
-		s=0
-		while sleep 10; do
-			s=$((s + 10))
-			say "PROGRESS the VM is running: $s s, $(wc -l <"$out/console.txt" 2>/dev/null || echo 0) console lines"
-		done
-	) &
+	heartbeat "the VM" "$out/console.txt" &
 	beat=$!
 	"$PROFILE_HELPER" run --timeout "$PROFILE_GUEST_TIMEOUT" -- "$@" >"$out/console.txt" || vm_rc=$?
 	kill "$beat" 2>/dev/null

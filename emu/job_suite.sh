@@ -6,21 +6,13 @@
 # each test's JSON, TAP, stderr and exit status go to /results. What a test
 # says on stderr (its progress every few seconds, its errors) also goes to
 # the console as "@@EXB PROGRESS" lines, and a kernel selftest, which says
-# nothing while it runs, gets a heartbeat every 10 s: the host tells a hang
+# nothing while it runs, gets a heartbeat (emu/init.sh): the host tells a hang
 # by silence (emu/console.py).
 
 if [ ! -e /dev/kvm ]; then
 	say "STAGE no /dev/kvm: $(dmesg | grep -i -E 'kvm|vmx|svm' | tail -n 3 | tr '\n' ' ')"
 fi
 exitbench_info --json /results/metadata.json 2>/results/exitbench_info.stderr
-
-heartbeat() {
-	s=0
-	while sleep 10; do
-		s=$((s + 10))
-		say "PROGRESS $1: still running ($s s)"
-	done
-}
 
 # Progress every guest second: under Bochs one guest second can take a
 # minute of the host's.
