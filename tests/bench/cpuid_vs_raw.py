@@ -1,12 +1,16 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-only
-"""cpuid_vs_raw.py [-n ITER] [-t TRIALS] [--rounds R] [--env bochs|qemu-tcg [--kernel BZIMAGE] [--max-over PCT]]
+"""cpuid_vs_raw.py [--test cpuid|inl_from_qemu] [-n ITER] [-t TRIALS] [--rounds R] [--env bochs|qemu-tcg [--kernel BZIMAGE] [--max-over PCT]]
 
 Benchmark: does exit_cpuid measure what the smallest possible KVM guest
 measures? Runs build/tests/raw_guest (raw ioctls, same loop bodies, same
 fenced rdtsc) and ./exit_cpuid at the same N, alternating R rounds of T trials,
 and prints the median TSC cycles per loop iteration (CPUID loop, NOP baseline
 loop) and per exit (difference), with CVs and the harness/raw ratios.
+--test inl_from_qemu does the same for an exit to userspace: exit_inl_from_qemu
+(IN from port 0x1234, completed by the harness) against the raw guest's own
+VMM completing the same IN (raw_guest ... inl), i.e. the harness's exit loop
+in userspace against the smallest one.
 With --env, both run inside a kernel under test (default: the patched one
 'make kernel' built) booted in that emulator (emu/boot.sh): in Bochs the
 exits are real VMX exits and the figures repeat to about 0.1%.
@@ -30,21 +34,22 @@ def cv(v):
     return statistics.stdev(v) / statistics.mean(v) if len(v) > 1 and statistics.mean(v) else float("nan")
 
 
-def run_in_emulator(a, d):
+def run_in_emulator(a, d, test):
     """Boot the job in the emulator; return the directory of its files."""
     kernel = a.kernel or subprocess.run(["kernel/build.sh", "--print-path"], capture_output=True,
                                         text=True).stdout.strip()
     if not kernel or not os.path.isfile(kernel):
         sys.exit("cpuid_vs_raw.py: no kernel: run 'make kernel' or pass --kernel BZIMAGE")
-    subprocess.run(["make", "-s", "build/static/raw_guest", "build/static/exit_cpuid",
+    subprocess.run(["make", "-s", "build/static/raw_guest", f"build/static/{test}",
                     "build/static/exitbench_info"], check=True)
     entries = ["dir:bin", "dir:dev", "dir:proc", "dir:sys", "dir:tmp", "dir:exitbench",
                "cdev:dev/console=5,1", "file:bin/busybox=/bin/busybox:0755",
                "file:init=emu/init.sh:0755", "file:exitbench/job.sh=tests/bench/job_raw.sh:0644"]
     with open(os.path.join(d, "run.conf"), "w") as f:
-        f.write(f"N={a.n}\nTRIALS={a.t}\nROUNDS={a.rounds}\n")
+        f.write(f"N={a.n}\nTRIALS={a.t}\nROUNDS={a.rounds}\nTEST={a.test}\n"
+                f"RAWX={'inl' if a.test == 'inl_from_qemu' else ''}\n")
     entries.append(f"file:exitbench/run.conf={d}/run.conf:0644")
-    for b in ("raw_guest", "exit_cpuid", "exitbench_info"):
+    for b in ("raw_guest", test, "exitbench_info"):
         subprocess.run(["strip", "-o", f"{d}/{b}", f"build/static/{b}"], check=True)
         entries.append(f"file:exitbench/{b}={d}/{b}:0755")
     subprocess.run([sys.executable, "emu/mkinitramfs.py", f"{d}/initrd.gz"] + entries, check=True)
@@ -57,13 +62,15 @@ def run_in_emulator(a, d):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--test", choices=["cpuid", "inl_from_qemu"], default="cpuid",
+                    help="the exit compared: CPUID (default) or IN completed in userspace")
     ap.add_argument("-n", type=int, default=20000)
     ap.add_argument("-t", type=int, default=11)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--env", choices=["bochs", "qemu-tcg"])
     ap.add_argument("--kernel")
     ap.add_argument("--max-over", type=float, metavar="PCT",
-                    help="with --env bochs: fail when the default exit_cpuid is more than PCT%% "
+                    help="with --env bochs: fail when the default exit_TEST is more than PCT%% "
                          "above the raw guest with the in-kernel irqchip")
     a = ap.parse_args()
     if a.n < 1 or a.t < 1 or a.rounds < 1:
@@ -75,7 +82,9 @@ def main():
     d_loop, d_base = [], []
     r4_loop, r4_base, ri_loop, ri_base = [], [], [], []
     with tempfile.TemporaryDirectory() as d:
-        out = run_in_emulator(a, d) if a.env else None
+        test = f"exit_{a.test}"
+        rawx = ["inl"] if a.test == "inl_from_qemu" else []
+        out = run_in_emulator(a, d, test) if a.env else None
         for r in range(a.rounds):
             for extra, lo_l, ba_l in (([], raw_loop, raw_base), (["4k"], r4_loop, r4_base),
                                       (["4k", "irqchip"], ri_loop, ri_base)):
@@ -83,14 +92,14 @@ def main():
                     with open(f"{out}/raw{''.join(extra).replace('4kirqchip', '4kirq') or '2m'}-{r}.txt") as f:
                         text = f.read()
                 else:
-                    text = subprocess.run(["build/tests/raw_guest", str(a.n), str(a.t)] + extra,
+                    text = subprocess.run(["build/tests/raw_guest", str(a.n), str(a.t)] + extra + rawx,
                                           capture_output=True, text=True, check=True).stdout
                 for line in text.split("\n"):
                     if line:
                         lo, ba = map(int, line.split())
                         lo_l.append(lo / a.n)
                         ba_l.append(ba / a.n)
-            for variant, lo_l, ba_l in (("exit_cpuid", h_loop, h_base), ("exit_cpuid_default", d_loop, d_base)):
+            for variant, lo_l, ba_l in ((test, h_loop, h_base), (f"{test}_default", d_loop, d_base)):
                 if out:
                     path = os.path.join(out, f"{variant}-{r}.json")
                     if not os.path.exists(path):
@@ -98,11 +107,11 @@ def main():
                                  f"{open(os.path.join(out, f'{variant}-{r}.tap')).read()[-400:]}")
                 else:
                     path = os.path.join(d, f"{variant}-{r}.json")
-                    counters = ["--counters", "stats-fd"] if variant == "exit_cpuid" else []
-                    p = subprocess.run(["./exit_cpuid", "-n", str(a.n), "-t", str(a.t), "--json", path] + counters,
+                    counters = ["--counters", "stats-fd"] if variant == test else []
+                    p = subprocess.run([f"./{test}", "-n", str(a.n), "-t", str(a.t), "--json", path] + counters,
                                        capture_output=True, text=True)
                     if p.returncode not in (0, 4):
-                        sys.exit(f"exit_cpuid failed: {p.stdout} {p.stderr}")
+                        sys.exit(f"{test} failed: {p.stdout} {p.stderr}")
                 with open(path) as f:
                     res = json.load(f)
                 for tr in res["trial_detail"]:
@@ -115,19 +124,20 @@ def main():
     d_net = [x - y for x, y in zip(d_loop, d_base)]
     where = f"in {a.env}" if a.env else "on this machine"
     print(f"N={a.n}, {a.rounds} rounds x {a.t} trials each, {where}; TSC cycles per iteration "
-          "(median, CV); ratios: exit_cpuid / raw guest")
+          f"(median, CV); ratios: {test} / raw guest")
     cols = (("raw, 2M page", raw_loop, raw_base, raw_net), ("raw, 4K pages", r4_loop, r4_base, r4_net),
-            ("raw, 4K + irqchip", ri_loop, ri_base, ri_net), ("exit_cpuid stats-fd", h_loop, h_base, h_net),
-            ("exit_cpuid default", d_loop, d_base, d_net))
-    print(f"{'':28}" + "".join(f"{c[0]:>22}" for c in cols) + f"{'fd/irqchip':>11}{'default/irqchip':>16}")
-    for i, label in enumerate(("CPUID loop", "NOP baseline loop", "per exit (loop - baseline)")):
+            ("raw, 4K + irqchip", ri_loop, ri_base, ri_net), (f"{a.test} stats-fd", h_loop, h_base, h_net),
+            (f"{a.test} default", d_loop, d_base, d_net))
+    print(f"{'':28}" + "".join(f"{c[0]:>24}" for c in cols) + f"{'fd/irqchip':>11}{'default/irqchip':>16}")
+    insn = "CPUID" if a.test == "cpuid" else "IN"
+    for i, label in enumerate((f"{insn} loop", "NOP baseline loop", "per exit (loop - baseline)")):
         med = [statistics.median(c[i + 1]) for c in cols]
-        print(f"{label:28}" + "".join(f"{m:13.1f} ({cv(c[i + 1]) * 100:5.1f}%)" for m, c in zip(med, cols))
+        print(f"{label:28}" + "".join(f"{m:15.1f} ({cv(c[i + 1]) * 100:5.1f}%)" for m, c in zip(med, cols))
               + f"{med[3] / med[2]:11.4f}{med[4] / med[2]:16.4f}")
     if a.max_over is not None:
         over = (statistics.median(d_net) / statistics.median(ri_net) - 1) * 100
         verdict = "ok" if over <= a.max_over else "FAIL"
-        print(f"{verdict}: exit_cpuid with its default counter sources costs {over:+.2f}% per CPUID exit "
+        print(f"{verdict}: {test} with its default counter sources costs {over:+.2f}% per {insn} exit "
               f"against the raw guest with the same irqchip (bound {a.max_over:g}%)")
         sys.exit(0 if over <= a.max_over else 1)
 

@@ -4,9 +4,12 @@
  * raw KVM ioctls, 2 MiB of memory, one 2 MiB page, long mode set directly
  * with KVM_SET_SREGS, no selftest library, no IDT, no ucall. It times the
  * same two loops the same way (fenced rdtsc) and reports through one OUT.
- * Used by tests/bench/cpuid_vs_raw.sh to check exit_cpuid's figure.
+ * Used by tests/bench/cpuid_vs_raw.py to check exit_cpuid's figure. With
+ * "inl" the loop is exit_inl_from_qemu's instead: IN (32-bit) from port
+ * 0x1234, which this VMM completes in userspace with all ones, the
+ * smallest exit to userspace there is.
  *
- * usage: raw_guest ITERATIONS TRIALS [4k] [irqchip]   prints one line per
+ * usage: raw_guest ITERATIONS TRIALS [4k] [irqchip] [inl]   prints one line per
  *        trial: "loop_cycles baseline_cycles" (TSC cycles). With "4k" the
  *        code is mapped with 4 KiB pages, as the selftest library maps its
  *        guests; the default is one 2 MiB page (the smallest set-up). With
@@ -28,6 +31,7 @@
 #define CODE_GPA	0x10000
 #define ARGS_GPA	0x500	/* [0] result cycles, [1] iterations, [2] baseline? */
 #define REPORT_PORT	0x10
+#define INL_PORT	0x1234
 
 /* Same loop bodies as exit_cpuid: xor eax; xor ecx; cpuid|nop; dec; jnz. */
 __asm__(".pushsection .rodata\n"
@@ -59,6 +63,33 @@ __asm__(".pushsection .rodata\n"
 	".popsection\n");
 extern const unsigned char raw_code_start[], raw_code_end[];
 
+/* exit_inl_from_qemu's loop bodies: in %dx, %eax | nop; dec; jnz. */
+__asm__(".pushsection .rodata\n"
+	".globl raw_inl_start, raw_inl_end\n"
+	"raw_inl_start:\n"
+	"0:	mov 0x508, %r9\n"
+	"	mov 0x510, %r10\n"
+	"	lfence; rdtsc; lfence\n"
+	"	shl $32, %rdx; or %rdx, %rax; mov %rax, %r8\n"
+	"	mov $0x1234, %edx\n"
+	"	test %r10, %r10\n"
+	"	jnz 2f\n"
+	"1:	in %dx, %eax\n"
+	"	dec %r9\n"
+	"	jnz 1b\n"
+	"	jmp 3f\n"
+	"2:	nop\n"
+	"	dec %r9\n"
+	"	jnz 2b\n"
+	"3:	lfence; rdtsc; lfence\n"
+	"	shl $32, %rdx; or %rdx, %rax; sub %r8, %rax\n"
+	"	mov %rax, 0x500\n"
+	"	out %al, $0x10\n"
+	"	jmp 0b\n"
+	"raw_inl_end:\n"
+	".popsection\n");
+extern const unsigned char raw_inl_start[], raw_inl_end[];
+
 static void die(const char *what)
 {
 	perror(what);
@@ -86,21 +117,23 @@ int main(int argc, char **argv)
 	struct kvm_regs regs;
 	struct kvm_run *run;
 	uint64_t *mem, iterations;
-	int kvm, vm, vcpu, trials, t, base, i, small_pages, irqchip;
+	int kvm, vm, vcpu, trials, t, base, i, small_pages, irqchip, inl;
 	uint8_t *m;
 
-	small_pages = irqchip = 0;
+	small_pages = irqchip = inl = 0;
 	for (i = 3; i < argc; i++) {
 		if (!strcmp(argv[i], "4k"))
 			small_pages = 1;
 		else if (!strcmp(argv[i], "irqchip"))
 			irqchip = 1;
+		else if (!strcmp(argv[i], "inl"))
+			inl = 1;
 		else
 			break;
 	}
 	if (argc < 3 || i < argc || !(iterations = strtoull(argv[1], NULL, 10)) ||
 	    (trials = atoi(argv[2])) < 1) {
-		fprintf(stderr, "usage: %s ITERATIONS TRIALS [4k] [irqchip]\n", argv[0]);
+		fprintf(stderr, "usage: %s ITERATIONS TRIALS [4k] [irqchip] [inl]\n", argv[0]);
 		return 2;
 	}
 	kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
@@ -131,7 +164,10 @@ int main(int argc, char **argv)
 	} else {
 		mem[0x3000 / 8] = 0 | 0x83;	/* present, writable, 2 MiB page */
 	}
-	memcpy(m + CODE_GPA, raw_code_start, raw_code_end - raw_code_start);
+	if (inl)
+		memcpy(m + CODE_GPA, raw_inl_start, raw_inl_end - raw_inl_start);
+	else
+		memcpy(m + CODE_GPA, raw_code_start, raw_code_end - raw_code_start);
 
 	/* The in-kernel LAPIC and IOAPIC that the selftest library always makes. */
 	if (irqchip && ioctl(vm, KVM_CREATE_IRQCHIP, 0))
@@ -177,6 +213,13 @@ int main(int argc, char **argv)
 			mem[ARGS_GPA / 8 + 2] = base;
 			if (ioctl(vcpu, KVM_RUN, 0))
 				die("KVM_RUN");
+			/* The loop's IN exits: all ones, as for an unassigned port. */
+			while (inl && run->exit_reason == KVM_EXIT_IO && run->io.port == INL_PORT &&
+			       run->io.direction == KVM_EXIT_IO_IN && run->io.size == 4) {
+				*(uint32_t *)((uint8_t *)run + run->io.data_offset) = 0xffffffff;
+				if (ioctl(vcpu, KVM_RUN, 0))
+					die("KVM_RUN");
+			}
 			if (run->exit_reason != KVM_EXIT_IO || run->io.port != REPORT_PORT) {
 				fprintf(stderr, "raw_guest: unexpected exit %u\n", run->exit_reason);
 				return 1;
