@@ -18,8 +18,11 @@ exits are real VMX exits and the figures repeat to about 0.1%.
 exit_cpuid runs twice per round: with the stats fd as its only counter
 source, and with the default sources (every one that works here, what a
 user gets). --max-over PCT (Bochs) exits 1 when the default's cycles per
-exit exceed the raw guest with the same irqchip by more than PCT percent:
-nothing the harness leaves attached may show in a timed loop.
+exit exceed the raw guest with the same irqchip by more than PCT percent,
+comparing the floors (the cheapest trial of each: a host timer tick adds
+up to 7% to the trials it lands in, and which ones that is follows each
+run's own timing): nothing the harness leaves attached may show in a
+timed loop.
 """
 import argparse
 import json
@@ -134,11 +137,19 @@ def main():
         med = [statistics.median(c[i + 1]) for c in cols]
         print(f"{label:28}" + "".join(f"{m:15.1f} ({cv(c[i + 1]) * 100:5.1f}%)" for m, c in zip(med, cols))
               + f"{med[3] / med[2]:11.4f}{med[4] / med[2]:16.4f}")
+    # The floor: in Bochs a trial that a host timer tick lands in costs up to
+    # 7% more, and which trials those are follows from each run's own timing
+    # (the same run repeats them to the cycle), so medians of a few trials
+    # differ by the ticks' phase; a per-exit cost of the harness is in every
+    # trial, the floor included.
+    low = [min(c[3]) for c in cols]
+    print(f"{'per exit, floor (min)':28}" + "".join(f"{m:15.1f}{'':9}" for m in low)
+          + f"{low[3] / low[2]:11.4f}{low[4] / low[2]:16.4f}")
     if a.max_over is not None:
-        over = (statistics.median(d_net) / statistics.median(ri_net) - 1) * 100
+        over = (low[4] / low[2] - 1) * 100
         verdict = "ok" if over <= a.max_over else "FAIL"
         print(f"{verdict}: {test} with its default counter sources costs {over:+.2f}% per {insn} exit "
-              f"against the raw guest with the same irqchip (bound {a.max_over:g}%)")
+              f"against the raw guest with the same irqchip, floors of the trials (bound {a.max_over:g}%)")
         sys.exit(0 if over <= a.max_over else 1)
 
 
