@@ -122,7 +122,7 @@ BINS := $(addprefix exit_,$(TESTS))
 # The kernel's own KVM selftests that run inside a kernel under test too.
 KSELFTESTS := kvm_binary_stats_test
 STATIC_BINS := $(addprefix $(B)/static/,$(BINS) exitbench_info $(KSELFTESTS)) $(B)/static/exit_top \
-	$(B)/static/profile_helper $(B)/static/profile_l2init
+	$(B)/static/profile_helper $(B)/static/profile_l2init $(B)/static/raw_guest
 
 .PHONY: all static check check-native check-kernel check-emu check-kselftests check-debug clean kernel help install kselftest-tarball
 # Keep objects of pattern-built binaries (no needless rebuilds).
