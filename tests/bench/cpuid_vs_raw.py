@@ -33,6 +33,10 @@ import sys
 import tempfile
 
 
+# --test: the exiting instruction, and raw_guest's word for the same loop.
+TESTS = {"cpuid": ("CPUID", []), "inl_from_qemu": ("IN", ["inl"])}
+
+
 def cv(v):
     return statistics.stdev(v) / statistics.mean(v) if len(v) > 1 and statistics.mean(v) else float("nan")
 
@@ -50,7 +54,7 @@ def run_in_emulator(a, d, test):
                "file:init=emu/init.sh:0755", "file:exitbench/job.sh=tests/bench/job_raw.sh:0644"]
     with open(os.path.join(d, "run.conf"), "w") as f:
         f.write(f"N={a.n}\nTRIALS={a.t}\nROUNDS={a.rounds}\nTEST={a.test}\n"
-                f"RAWX={'inl' if a.test == 'inl_from_qemu' else ''}\n")
+                f"RAWX={' '.join(TESTS[a.test][1])}\n")
     entries.append(f"file:exitbench/run.conf={d}/run.conf:0644")
     for b in ("raw_guest", test, "exitbench_info"):
         subprocess.run(["strip", "-o", f"{d}/{b}", f"build/static/{b}"], check=True)
@@ -65,7 +69,7 @@ def run_in_emulator(a, d, test):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--test", choices=["cpuid", "inl_from_qemu"], default="cpuid",
+    ap.add_argument("--test", choices=sorted(TESTS), default="cpuid",
                     help="the exit compared: CPUID (default) or IN completed in userspace")
     ap.add_argument("-n", type=int, default=20000)
     ap.add_argument("-t", type=int, default=11)
@@ -86,7 +90,7 @@ def main():
     r4_loop, r4_base, ri_loop, ri_base = [], [], [], []
     with tempfile.TemporaryDirectory() as d:
         test = f"exit_{a.test}"
-        rawx = ["inl"] if a.test == "inl_from_qemu" else []
+        insn, rawx = TESTS[a.test]
         out = run_in_emulator(a, d, test) if a.env else None
         for r in range(a.rounds):
             for extra, lo_l, ba_l in (([], raw_loop, raw_base), (["4k"], r4_loop, r4_base),
@@ -132,7 +136,6 @@ def main():
             ("raw, 4K + irqchip", ri_loop, ri_base, ri_net), (f"{a.test} stats-fd", h_loop, h_base, h_net),
             (f"{a.test} default", d_loop, d_base, d_net))
     print(f"{'':28}" + "".join(f"{c[0]:>24}" for c in cols) + f"{'fd/irqchip':>11}{'default/irqchip':>16}")
-    insn = "CPUID" if a.test == "cpuid" else "IN"
     for i, label in enumerate((f"{insn} loop", "NOP baseline loop", "per exit (loop - baseline)")):
         med = [statistics.median(c[i + 1]) for c in cols]
         print(f"{label:28}" + "".join(f"{m:15.1f} ({cv(c[i + 1]) * 100:5.1f}%)" for m, c in zip(med, cols))

@@ -33,62 +33,45 @@
 #define REPORT_PORT	0x10
 #define INL_PORT	0x1234
 
-/* Same loop bodies as exit_cpuid: xor eax; xor ecx; cpuid|nop; dec; jnz. */
-__asm__(".pushsection .rodata\n"
-	".globl raw_code_start, raw_code_end\n"
-	"raw_code_start:\n"
-	"0:	mov 0x508, %r9\n"
-	"	mov 0x510, %r10\n"
-	"	lfence; rdtsc; lfence\n"
-	"	shl $32, %rdx; or %rdx, %rax; mov %rax, %r8\n"
-	"	test %r10, %r10\n"
-	"	jnz 2f\n"
-	"1:	xor %eax, %eax\n"
-	"	xor %ecx, %ecx\n"
-	"	cpuid\n"
-	"	dec %r9\n"
-	"	jnz 1b\n"
-	"	jmp 3f\n"
-	"2:	xor %eax, %eax\n"
-	"	xor %ecx, %ecx\n"
-	"	nop\n"
-	"	dec %r9\n"
-	"	jnz 2b\n"
-	"3:	lfence; rdtsc; lfence\n"
-	"	shl $32, %rdx; or %rdx, %rax; sub %r8, %rax\n"
-	"	mov %rax, 0x500\n"
-	"	out %al, $0x10\n"
-	"	jmp 0b\n"
-	"raw_code_end:\n"
-	".popsection\n");
-extern const unsigned char raw_code_start[], raw_code_end[];
+/*
+ * A guest's code: per run, read the iterations (0x508) and whether this is
+ * the baseline (0x510), time SETUP then LOOP or BASELINE, each followed by
+ * dec; jnz, between fenced rdtsc, store the cycles at 0x500 and report
+ * with OUT to REPORT_PORT.
+ */
+#define RAW_CODE(name, setup, loop, baseline)					\
+	__asm__(".pushsection .rodata\n"					\
+		".globl " #name "_start, " #name "_end\n"			\
+		#name "_start:\n"						\
+		"0:	mov 0x508, %r9\n"					\
+		"	mov 0x510, %r10\n"					\
+		"	lfence; rdtsc; lfence\n"				\
+		"	shl $32, %rdx; or %rdx, %rax; mov %rax, %r8\n"		\
+		setup								\
+		"	test %r10, %r10\n"					\
+		"	jnz 2f\n"						\
+		"1:" loop							\
+		"	dec %r9\n"						\
+		"	jnz 1b\n"						\
+		"	jmp 3f\n"						\
+		"2:" baseline							\
+		"	dec %r9\n"						\
+		"	jnz 2b\n"						\
+		"3:	lfence; rdtsc; lfence\n"				\
+		"	shl $32, %rdx; or %rdx, %rax; sub %r8, %rax\n"		\
+		"	mov %rax, 0x500\n"					\
+		"	out %al, $0x10\n"					\
+		"	jmp 0b\n"						\
+		#name "_end:\n"						\
+		".popsection\n");						\
+	extern const unsigned char name##_start[], name##_end[]
 
+/* Same loop bodies as exit_cpuid: xor eax; xor ecx; cpuid|nop; dec; jnz. */
+RAW_CODE(raw_code, "",
+	 "	xor %eax, %eax\n	xor %ecx, %ecx\n	cpuid\n",
+	 "	xor %eax, %eax\n	xor %ecx, %ecx\n	nop\n");
 /* exit_inl_from_qemu's loop bodies: in %dx, %eax | nop; dec; jnz. */
-__asm__(".pushsection .rodata\n"
-	".globl raw_inl_start, raw_inl_end\n"
-	"raw_inl_start:\n"
-	"0:	mov 0x508, %r9\n"
-	"	mov 0x510, %r10\n"
-	"	lfence; rdtsc; lfence\n"
-	"	shl $32, %rdx; or %rdx, %rax; mov %rax, %r8\n"
-	"	mov $0x1234, %edx\n"
-	"	test %r10, %r10\n"
-	"	jnz 2f\n"
-	"1:	in %dx, %eax\n"
-	"	dec %r9\n"
-	"	jnz 1b\n"
-	"	jmp 3f\n"
-	"2:	nop\n"
-	"	dec %r9\n"
-	"	jnz 2b\n"
-	"3:	lfence; rdtsc; lfence\n"
-	"	shl $32, %rdx; or %rdx, %rax; sub %r8, %rax\n"
-	"	mov %rax, 0x500\n"
-	"	out %al, $0x10\n"
-	"	jmp 0b\n"
-	"raw_inl_end:\n"
-	".popsection\n");
-extern const unsigned char raw_inl_start[], raw_inl_end[];
+RAW_CODE(raw_inl, "	mov $0x1234, %edx\n", "	in %dx, %eax\n", "	nop\n");
 
 static void die(const char *what)
 {
