@@ -231,6 +231,10 @@ while read -r t; do
 	n_rec=$((n_rec + 1))
 	if [ "$r" = unreliable ]; then
 		n_unrel=$((n_unrel + 1))
+		# Not compared, but what went wrong is kept for whoever finds out why.
+		if [ "$p" != pass ] && [ "$p" != skip ]; then
+			grep -v '^$' "$tmp/patched/$t.log" 2>/dev/null | tail -n 20 | sed 's/^/#   patched: /'
+		fi
 		ok "$t # SKIP not compared, unreliable in $env: ${why[$t]} ($st)"
 	elif [ "$s" != "$r" ]; then
 		sed -n '1,15p' "$tmp/stock/$t.log" 2>/dev/null | sed 's/^/#   stock: /'
