@@ -42,7 +42,8 @@ usage: $0 [--env native|bochs|qemu-tcg|qemu-kvm] [--kernel BZIMAGE]...
 
 TEST-OPTIONS go to every test, in the tests' own names (each test's -h):
   -n, --iterations N   -t, --trials K   -c, --cpu CPU[,CPU...]   --vcpus N
-  --xapic   --target-cycles C   --counters LIST   --max-cv PCT   -v, --verbose
+  --xapic   --kvmclock   --target-cycles C   --counters LIST   --max-cv PCT
+  -v, --verbose
   (also -t3, --trials=3)
 --json is set by run_all.sh (one file per test in the run directory).
 Each run writes a new results/<UTC time>-<env>/ (never overwritten; named
@@ -88,11 +89,12 @@ while [ $# -gt 0 ]; do
 	esac
 	case "$opt" in
 	-h | --help) usage; exit 0 ;;
-	--dry-run | -v | --verbose | --xapic)
+	--dry-run | -v | --verbose | --xapic | --kvmclock)
 		[ "$has_val" -eq 0 ] || die_usage "$opt takes no value (got '$1')"
 		case "$opt" in
 		--dry-run) dry_run=1 ;;
 		--xapic) test_opts+=(--xapic) ;;
+		--kvmclock) test_opts+=(--kvmclock) ;;
 		*) test_opts+=(--verbose) ;;
 		esac
 		shift

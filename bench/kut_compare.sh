@@ -25,7 +25,9 @@ usage: KUT=/path/to/kvm-unit-tests $0 [--env bochs|qemu-tcg] [--kernel BZIMAGE]
   --results DIR  where the run directory goes (default: results/)
   --timeout S    seconds for the whole boot (default 21600)
 TEST-OPTIONS go to our tests (default: -t 3 --counters stats-fd, the
-counters a stock kernel has too, so that no other source is in the way).
+counters a stock kernel has too, so that no other source is in the way);
+e.g. -t 3 --counters stats-fd --kvmclock for the vCPU set-up QEMU's VM has
+(its firmware leaves kvmclock on; wr_tsc_adjust_msr's clock updates pay).
 vmexit.c runs with one vCPU but for ipi, ipi_halt and ple_round_robin (2),
 as our tests do; QEMU: -enable-kvm -cpu host -m 64 -device pci-testdev.
 Prints: name, vmexit.c cycles, ours (TSC cycles), ratio ours/vmexit.c; on

@@ -31,6 +31,11 @@ void print_usage(FILE *f, const char *prog, const char *summary)
 "      --xapic            the guest's local APIC in xAPIC mode (MMIO); the\n"
 "                         default is x2APIC where KVM offers it, as\n"
 "                         kvm-unit-tests sets it up\n"
+"      --kvmclock         turn the vCPUs' kvmclock on (MSR_KVM_SYSTEM_TIME_NEW)\n"
+"                         before the loops, as it is in QEMU's VM (SeaBIOS\n"
+"                         turns it on and leaves it on): KVM then rewrites\n"
+"                         the guest's pvclock at each clock update, e.g.\n"
+"                         after every TSC_ADJUST write (README, vmexit.c)\n"
 "      --json FILE        write the result as JSON to FILE (must not exist)\n"
 "      --target-cycles C  TSC cycles one trial should last when scaling N\n"
 "                         (default: %llu where two of three baseline loops\n"
@@ -109,7 +114,7 @@ static int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 	return 0;
 }
 
-enum { OPT_JSON = 256, OPT_TARGET, OPT_COUNTERS, OPT_VCPUS, OPT_XAPIC, OPT_DRY_RUN, OPT_MAX_CV };
+enum { OPT_JSON = 256, OPT_TARGET, OPT_COUNTERS, OPT_VCPUS, OPT_XAPIC, OPT_KVMCLOCK, OPT_DRY_RUN, OPT_MAX_CV };
 
 /* -c CPU[,CPU...] into o->cpus; -1 on a bad list. */
 static int parse_cpus(const char *s, struct options *o)
@@ -143,6 +148,7 @@ int parse_options(int argc, char **argv, struct options *o, char *err, size_t er
 		{ "counters", required_argument, NULL, OPT_COUNTERS },
 		{ "vcpus", required_argument, NULL, OPT_VCPUS },
 		{ "xapic", no_argument, NULL, OPT_XAPIC },
+		{ "kvmclock", no_argument, NULL, OPT_KVMCLOCK },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 		{ "max-cv", required_argument, NULL, OPT_MAX_CV },
@@ -194,6 +200,9 @@ int parse_options(int argc, char **argv, struct options *o, char *err, size_t er
 		case OPT_XAPIC:
 			o->xapic = true;
 			break;
+		case OPT_KVMCLOCK:
+			o->kvmclock = true;
+			break;
 		case OPT_JSON:
 			if (!*optarg) {
 				snprintf(err, errlen, "--json wants a file name");
@@ -241,7 +250,15 @@ int parse_options(int argc, char **argv, struct options *o, char *err, size_t er
 			snprintf(err, errlen, "option '%s' needs a value", argv[optind - 1]);
 			return -1;
 		default:
-			if (optopt)
+			if (optopt >= 256) {
+				/* A long option of ours, given a value it does not take. */
+				const struct option *l = longopts;
+
+				while (l->name && l->val != optopt)
+					l++;
+				snprintf(err, errlen, "option '--%s' takes no value (got '%s')",
+					 l->name ? l->name : "?", argv[optind - 1]);
+			} else if (optopt)
 				snprintf(err, errlen, "unknown option '-%c'", optopt);
 			else
 				snprintf(err, errlen, "unknown option '%s'", argv[optind - 1]);

@@ -31,6 +31,7 @@ struct options {
 	const char *cpu_arg;	/* -c as given, for messages */
 	unsigned int vcpus;	/* --vcpus; 0: the test's default */
 	bool xapic;		/* --xapic: the guest's APIC in xAPIC mode */
+	bool kvmclock;		/* --kvmclock: the vCPUs' kvmclock on, as in QEMU's VM */
 	const char *json_path;	/* --json */
 	int verbose;		/* -v, repeatable */
 	uint64_t target_cycles;	/* --target-cycles; 0: scaled to the noise */

@@ -110,5 +110,6 @@ void kvm_config_write(struct json *j, const struct kvm_config *c)
 	json_kv_bool(j, "shadow_vmcs", c->shadow_vmcs);
 	json_kv_bool(j, "vls", c->vls);
 	json_kv_string(j, "guest_apic", c->x2apic ? "x2apic" : "xapic");
+	json_kv_bool(j, "kvmclock", c->kvmclock);
 	json_kv_string(j, "missing", c->missing[0] ? c->missing : NULL);
 }

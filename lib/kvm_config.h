@@ -37,8 +37,10 @@ struct kvm_config {
 	bool nested;		/* VMX, SVM nested */
 	bool shadow_vmcs;	/* VMX enable_shadow_vmcs: L1's VMREAD/VMWRITE of shadowed fields do not exit */
 	bool vls;		/* SVM vls: L1's VMLOAD/VMSAVE do not exit */
-	/* The VM's set-up (the harness's, not KVM's): the guest APIC's mode. */
+	/* The VM's set-up (the harness's, not KVM's): the guest APIC's mode... */
 	bool x2apic;
+	/* ...and whether the vCPUs' kvmclock is on (--kvmclock). */
+	bool kvmclock;
 	/* Parameters that were missing (older kernels): listed, defaults used. */
 	char missing[256];
 };

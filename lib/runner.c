@@ -804,6 +804,49 @@ static int open_counters(unsigned int i, char *err, size_t len)
 }
 
 /* Put vCPU @i's own data where its %gs points. */
+/*
+ * --kvmclock: what QEMU's VM has when its guest starts, SeaBIOS having
+ * turned kvmclock on and left it on. Host-initiated writes of
+ * MSR_KVM_SYSTEM_TIME_NEW, one 32-byte pvclock_vcpu_time_info per vCPU in
+ * one page that nothing else uses; from then on, each clock update KVM
+ * makes for a vCPU rewrites its pvclock in guest memory.
+ */
+static vm_paddr_t kvmclock_gpa;
+
+static void kvmclock_on(struct kvm_vm *vm, struct kvm_vcpu **list, unsigned int nvcpus)
+{
+	vm_paddr_t gpa = addr_gva2gpa(vm, vm_vaddr_alloc_page(vm));
+	unsigned int i;
+
+	kvmclock_gpa = gpa;
+	for (i = 0; i < nvcpus; i++) {
+		uint64_t v = (gpa + i * 32) | 1;	/* sizeof(struct pvclock_vcpu_time_info) */
+
+		TEST_ASSERT(_vcpu_set_msr(list[i], MSR_KVM_SYSTEM_TIME_NEW, v) == 1,
+			    "--kvmclock: KVM refused MSR_KVM_SYSTEM_TIME_NEW = 0x%llx for vCPU %u",
+			    (unsigned long long)v, i);
+	}
+}
+
+/*
+ * After the vCPUs have run: did KVM write each one's pvclock? Its version
+ * field (the first u32) is 0 until the first update. NULL, or the reason.
+ */
+static const char *kvmclock_check(struct kvm_vm *vm, unsigned int nvcpus, char *why, size_t len)
+{
+	unsigned int i;
+
+	for (i = 0; i < nvcpus; i++) {
+		uint32_t version = *(uint32_t *)addr_gpa2hva(vm, kvmclock_gpa + i * 32);
+
+		if (!version) {
+			snprintf(why, len, "--kvmclock: KVM accepted MSR_KVM_SYSTEM_TIME_NEW but never wrote vCPU %u's pvclock (version 0 after the warm-up)", i);
+			return why;
+		}
+	}
+	return NULL;
+}
+
 static void setup_vcpu_data(struct kvm_vm *vm, unsigned int i)
 {
 	struct guest_vcpu *gv = addr_gva2hva(vm, (vm_vaddr_t)&guest_vcpus[i]);
@@ -917,6 +960,12 @@ int exitbench_main(const struct exit_test *t, int argc, char **argv)
 	threaded = nvcpus > 1;
 	kvm_config_read(&res.config, res.vendor);
 	res.config.x2apic = !opts.xapic && kvm_cpu_has(X86_FEATURE_X2APIC);
+	res.config.kvmclock = opts.kvmclock;
+	if (opts.kvmclock && !kvm_cpu_has(X86_FEATURE_KVM_CLOCKSOURCE2)) {
+		snprintf(res.reason, sizeof(res.reason),
+			 "--kvmclock: this KVM does not offer kvmclock (KVM_FEATURE_CLOCKSOURCE2) to guests");
+		result_finish(&res, RESULT_SKIP);
+	}
 	why = t->unsupported_config ? t->unsupported_config(&res.config) : NULL;
 	if (why) {
 		snprintf(res.reason, sizeof(res.reason), "%s", why);
@@ -956,6 +1005,8 @@ int exitbench_main(const struct exit_test *t, int argc, char **argv)
 		setup_vcpu_data(vm, i);
 		res.vcpu[i].cpu = opts.ncpus ? opts.cpus[opts.ncpus > 1 ? i : 0] : -1;
 	}
+	if (opts.kvmclock)
+		kvmclock_on(vm, vcpu_list, nvcpus);
 	this_vcpu = &vcpus[0];
 	if (t->setup)
 		t->setup(vm, vcpu_list[0]);
@@ -997,6 +1048,10 @@ int exitbench_main(const struct exit_test *t, int argc, char **argv)
 	run_vcpus(-1, n, false);
 	if (!t->self_timed)
 		run_vcpus(-1, n, true);
+	if (opts.kvmclock && kvmclock_check(vm, nvcpus, err, sizeof(err))) {
+		snprintf(res.reason, sizeof(res.reason), "%s", err);
+		result_finish(&res, RESULT_FAIL);
+	}
 	t1 = now_s();
 	res.phases.scaling = t1 - t0;
 	t0 = t1;

@@ -67,6 +67,14 @@ else
 	not_ok "-c 0 not recorded"
 fi
 
+echo "# --kvmclock: the vCPUs' kvmclock on (the runner fails the test if KVM never wrote it), recorded"
+expect 0 "ok 1 exit_wr_tsc_adjust_msr" ./exit_wr_tsc_adjust_msr --kvmclock -t 2 -n 1000 --vcpus 2 --json "$tmp/kvmclock.json"
+if python3 -c 'import json,sys; sys.exit(json.load(open(sys.argv[1]))["kvm_config"]["kvmclock"] is not True)' "$tmp/kvmclock.json"; then
+	ok "--kvmclock is recorded in kvm_config"
+else
+	not_ok "--kvmclock not recorded in kvm_config"
+fi
+
 echo "# every exit test on this machine"
 vendor=$(./exitbench_info | python3 -c 'import json,sys; print(json.load(sys.stdin)["vendor"])')
 for src in selftests/exit_*.c; do

@@ -141,7 +141,7 @@ static void test_cli(void)
 	char err[256];
 
 	CHECK(!parse(&o, err, NULL, NULL, NULL) && o.trials == DEFAULT_TRIALS && o.cpu == -1 &&
-	      o.iterations == 0 && o.target_cycles == 0 && o.vcpus == 0 && !o.xapic &&
+	      o.iterations == 0 && o.target_cycles == 0 && o.vcpus == 0 && !o.xapic && !o.kvmclock &&
 	      o.ncpus == 0, "defaults (target cycles: scaled to the noise)");
 	CHECK(!parse(&o, err, "-c", "1,0,3", NULL) && o.ncpus == 3 && o.cpus[0] == 1 && o.cpus[2] == 3 &&
 	      o.cpu == 1, "-c list");
@@ -149,6 +149,9 @@ static void test_cli(void)
 	CHECK(parse(&o, err, "-c", "1,", NULL), "-c 1,");
 	CHECK(parse(&o, err, "-c", "0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16", NULL), "-c too many");
 	CHECK(!parse(&o, err, "--vcpus", "4", "--xapic") && o.vcpus == 4 && o.xapic, "--vcpus --xapic");
+	CHECK(!parse(&o, err, "--kvmclock", NULL, NULL) && o.kvmclock && !o.xapic, "--kvmclock");
+	CHECK(parse(&o, err, "--kvmclock=1", NULL, NULL) && strstr(err, "'--kvmclock' takes no value"),
+	      "--kvmclock=1 (takes no value): %s", err);
 	CHECK(parse(&o, err, "--vcpus", "0", NULL) && strstr(err, "--vcpus wants"), "--vcpus 0: %s", err);
 	CHECK(parse(&o, err, "--vcpus", "17", NULL), "--vcpus 17");
 	CHECK(!parse(&o, err, "-n", "1000", "-v") && o.iterations == 1000 && o.verbose == 1, "-n -v");
