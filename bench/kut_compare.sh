@@ -97,9 +97,17 @@ done
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/exitbench-kut.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-mkdir -p "$results"
+mkdir -p "$results" || die_usage "cannot create --results $results"
 run_id=$(date -u +%Y%m%dT%H%M%SZ)-kut-$env
-[ ! -e "$results/$run_id" ] || die_usage "$results/$run_id exists"
+n=0
+# A new name every run, taken atomically: two runs started in the same
+# second into one results directory get two names (run_all.sh does the same).
+while [ -e "$results/$run_id" ] || ! mkdir -- "$results/.$run_id.partial" 2>/dev/null; do
+	[ -e "$results/$run_id" ] || [ -e "$results/.$run_id.partial" ] ||
+		{ echo "kut_compare.sh: cannot create a run directory in $results" >&2; exit 1; }
+	n=$((n + 1)); run_id=$(date -u +%Y%m%dT%H%M%SZ)-kut-$env-$n
+	[ $n -lt 100 ] || { echo "kut_compare.sh: cannot create a run directory in $results: 100 names taken" >&2; exit 1; }
+done
 out=$results/.$run_id.partial
 
 mkdir "$work/bin"
@@ -150,9 +158,12 @@ echo "kut_compare.sh: ${#names[@]} vmexit.c names; initramfs $(($(stat -c %s "$w
 # while QEMU ran there; it does under QEMU TCG). A boot's silence bound of
 # 30 minutes instead of 5; the whole boot stays bounded by --timeout.
 export EMU_SILENCE_S=${EMU_SILENCE_S:-1800}
-"$top/emu/boot.sh" --env "$env" --kernel "$kernel" --initrd "$work/initrd.gz" --out "$out" \
+# emu/boot.sh makes its own --out; what it brings back then moves up.
+"$top/emu/boot.sh" --env "$env" --kernel "$kernel" --initrd "$work/initrd.gz" --out "$out/boot" \
 	--timeout "$timeout" --memory 2048 --smp "$smp_host" ${append:+--append "$append"} -- "${opts[@]}" ||
-	{ echo "kut_compare.sh: the boot failed; what came back is in $out" >&2; exit 1; }
+	{ echo "kut_compare.sh: the boot failed; what came back is in $out/boot" >&2; exit 1; }
+find "$out/boot" -mindepth 1 -maxdepth 1 -exec mv -t "$out" -- {} +
+rmdir "$out/boot"
 
 python3 - "$out" "${names[@]}" <<'PY'
 import csv, json, os, re, sys
