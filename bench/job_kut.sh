@@ -46,7 +46,11 @@ for entry in $KUT_NAMES; do
 	fi
 	if [ ! -e "/results/$bin.json" ]; then
 		say "STAGE $n: $bin"
+		heartbeat "$bin" &
+		beat=$!
 		"/exitbench/$bin" --json "/results/$bin.json" "$@" >"/results/$bin.tap" 2>"/results/$bin.stderr"
 		echo $? >"/results/$bin.status"
+		kill "$beat"
+		wait "$beat" 2>/dev/null
 	fi
 done
