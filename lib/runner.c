@@ -803,7 +803,6 @@ static int open_counters(unsigned int i, char *err, size_t len)
 	return 0;
 }
 
-/* Put vCPU @i's own data where its %gs points. */
 /*
  * --kvmclock: what QEMU's VM has when its guest starts, SeaBIOS having
  * turned kvmclock on and left it on. Host-initiated writes of
@@ -811,33 +810,35 @@ static int open_counters(unsigned int i, char *err, size_t len)
  * one page that nothing else uses; from then on, each clock update KVM
  * makes for a vCPU rewrites its pvclock in guest memory.
  */
-static vm_paddr_t kvmclock_gpa;
+#define PVCLOCK_SIZE 32	/* sizeof(struct pvclock_vcpu_time_info) */
 
-static void kvmclock_on(struct kvm_vm *vm, struct kvm_vcpu **list, unsigned int nvcpus)
+/* Returns the page's guest-physical address, for kvmclock_check(). */
+static vm_paddr_t kvmclock_on(struct kvm_vm *vm, struct kvm_vcpu **list, unsigned int nvcpus)
 {
 	vm_paddr_t gpa = addr_gva2gpa(vm, vm_vaddr_alloc_page(vm));
 	unsigned int i;
 
-	kvmclock_gpa = gpa;
 	for (i = 0; i < nvcpus; i++) {
-		uint64_t v = (gpa + i * 32) | 1;	/* sizeof(struct pvclock_vcpu_time_info) */
+		uint64_t v = (gpa + i * PVCLOCK_SIZE) | 1;
 
 		TEST_ASSERT(_vcpu_set_msr(list[i], MSR_KVM_SYSTEM_TIME_NEW, v) == 1,
 			    "--kvmclock: KVM refused MSR_KVM_SYSTEM_TIME_NEW = 0x%llx for vCPU %u",
 			    (unsigned long long)v, i);
 	}
+	return gpa;
 }
 
 /*
  * After the vCPUs have run: did KVM write each one's pvclock? Its version
  * field (the first u32) is 0 until the first update. NULL, or the reason.
  */
-static const char *kvmclock_check(struct kvm_vm *vm, unsigned int nvcpus, char *why, size_t len)
+static const char *kvmclock_check(struct kvm_vm *vm, vm_paddr_t gpa, unsigned int nvcpus,
+				  char *why, size_t len)
 {
 	unsigned int i;
 
 	for (i = 0; i < nvcpus; i++) {
-		uint32_t version = *(uint32_t *)addr_gpa2hva(vm, kvmclock_gpa + i * 32);
+		uint32_t version = *(uint32_t *)addr_gpa2hva(vm, gpa + i * PVCLOCK_SIZE);
 
 		if (!version) {
 			snprintf(why, len, "--kvmclock: KVM accepted MSR_KVM_SYSTEM_TIME_NEW but never wrote vCPU %u's pvclock (version 0 after the warm-up)", i);
@@ -847,6 +848,7 @@ static const char *kvmclock_check(struct kvm_vm *vm, unsigned int nvcpus, char *
 	return NULL;
 }
 
+/* Put vCPU @i's own data where its %gs points. */
 static void setup_vcpu_data(struct kvm_vm *vm, unsigned int i)
 {
 	struct guest_vcpu *gv = addr_gva2hva(vm, (vm_vaddr_t)&guest_vcpus[i]);
@@ -926,6 +928,7 @@ static uint64_t scale_iterations(const struct exit_test *t)
 int exitbench_main(const struct exit_test *t, int argc, char **argv)
 {
 	struct kvm_vcpu *vcpu_list[MAX_VCPUS];
+	vm_paddr_t kvmclock_gpa = 0;
 	struct kvm_vm *vm;
 	char err[512];
 	uint64_t n;
@@ -1006,7 +1009,7 @@ int exitbench_main(const struct exit_test *t, int argc, char **argv)
 		res.vcpu[i].cpu = opts.ncpus ? opts.cpus[opts.ncpus > 1 ? i : 0] : -1;
 	}
 	if (opts.kvmclock)
-		kvmclock_on(vm, vcpu_list, nvcpus);
+		kvmclock_gpa = kvmclock_on(vm, vcpu_list, nvcpus);
 	this_vcpu = &vcpus[0];
 	if (t->setup)
 		t->setup(vm, vcpu_list[0]);
@@ -1048,7 +1051,7 @@ int exitbench_main(const struct exit_test *t, int argc, char **argv)
 	run_vcpus(-1, n, false);
 	if (!t->self_timed)
 		run_vcpus(-1, n, true);
-	if (opts.kvmclock && kvmclock_check(vm, nvcpus, err, sizeof(err))) {
+	if (opts.kvmclock && kvmclock_check(vm, kvmclock_gpa, nvcpus, err, sizeof(err))) {
 		snprintf(res.reason, sizeof(res.reason), "%s", err);
 		result_finish(&res, RESULT_FAIL);
 	}
