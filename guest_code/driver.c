@@ -87,6 +87,8 @@ void guest_driver(void)
 	}
 	if (exit_test.guest_setup)
 		exit_test.guest_setup();
+	if (exit_test.irqs_on)
+		__asm__ __volatile__("sti" ::: "memory");
 	for (;;) {
 		uint64_t n = READ_ONCE(guest_cmd.iterations);
 		bool base = READ_ONCE(guest_cmd.baseline);

@@ -83,6 +83,8 @@ static void ipi_receiver(uint64_t n)
 
 	if (!n)
 		return;
+	/* The driver turned interrupts on (irqs_on, for the sender). */
+	__asm__ __volatile__("cli" ::: "memory");
 	while (READ_ONCE(ipi_stop_taken) != run) {
 		guest_event(1);
 		ipi_sti_hlt();
@@ -110,6 +112,7 @@ static const char *ipi_check_loop(unsigned int vcpu, uint64_t n, bool baseline,
 #define IPI_DESCRIPTOR								\
 	.vcpus = 2,								\
 	.cpu_per_vcpu = true,							\
+	.irqs_on = true,							\
 	.per_iteration_figure = true,						\
 	.events = { "HLTs executed", "HLTs stepped over (IPI inside STI's shadow)", "IPIs taken" }, \
 	.guest_setup = guest_apic_enable,					\

@@ -124,6 +124,15 @@ struct exit_test {
 	unsigned int vcpus, min_vcpus, max_vcpus;
 	/* A vCPU busy-waits for another: each needs a host CPU of its own. */
 	bool cpu_per_vcpu;
+	/*
+	 * The vCPUs run their loops with interrupts on (RFLAGS.IF=1), as
+	 * vmexit.c's main() does after sti(): for the busy-waiting tests. No
+	 * interrupt is sent to a vCPU that does not expect one. (Bochs 2.7
+	 * keeps the host's interrupts masked in VMX non-root mode while the
+	 * guest has IF=0: a guest busy-waiting with IF=0 holds its CPU until it
+	 * exits, and the kernel under test locks up; docs/emulators.md.)
+	 */
+	bool irqs_on;
 	void (*guest_receiver)(uint64_t n);
 	void (*guest_receiver_baseline)(uint64_t n);
 	struct exit_expect expect_receiver[MAX_EXPECT];

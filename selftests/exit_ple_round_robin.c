@@ -44,6 +44,7 @@ EXIT_TEST(
 	.vcpus = 2,
 	.min_vcpus = 2,
 	.max_vcpus = MAX_VCPUS,
+	.irqs_on = true,
 	.expect = {
 		{ .reason = { EXIT_REASON_PAUSE_INSTRUCTION, SVM_EXIT_PAUSE }, .timing = true, .when = ple_on,
 		  .why = "PAUSE-loop exits, when a vCPU spins longer than the PLE window: timing" },
