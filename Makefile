@@ -213,7 +213,7 @@ UNIT_OBJS := $(addprefix $(B)/obj/lib/,stats.o json.o cli.o reasons.o counters.o
 	counter_statsfd.o counter_tracepoint.o counter_vmm.o kvm_stats.o \
 	counter_patched.o counter_debugfs.o counter_cpuid.o counter_dmesg.o debugfs_table.o \
 	course_parse.o counter_file.o counter_course_cpuid.o counter_kmsg_dump.o \
-	compat_ioctl.o)
+	compat_ioctl.o result_claim.o)
 $(B)/tests/unit_tests: $(B)/obj/tests/unit/unit_tests.o $(UNIT_OBJS) $(LIBKVM_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(KVM_LDFLAGS) $^ -ldl -lm -o $@

@@ -85,10 +85,10 @@ void guest_driver(void)
 		loop = exit_test.guest_loop;
 		baseline = exit_test.guest_baseline;
 	}
-	if (exit_test.guest_setup)
-		exit_test.guest_setup();
 	if (exit_test.irqs_on)
 		__asm__ __volatile__("sti" ::: "memory");
+	if (exit_test.guest_setup)
+		exit_test.guest_setup();
 	for (;;) {
 		uint64_t n = READ_ONCE(guest_cmd.iterations);
 		bool base = READ_ONCE(guest_cmd.baseline);

@@ -21,7 +21,7 @@
  * its loop once it took the stop IPI itself, not merely saw the flag (which
  * the sender sets just before sending it).
  */
-static volatile uint64_t ipi_acked, ipi_stop_run, ipi_stop_taken;
+static volatile uint64_t ipi_acked, ipi_stop_run, ipi_stop_taken, ipi_receiver_up;
 extern char ipi_hlt_insn[];
 
 /* The receiver's handler: what on_cpu()'s nop function and ipi_entry do. */
@@ -91,6 +91,22 @@ static void ipi_receiver(uint64_t n)
 	}
 }
 
+/*
+ * Each vCPU's APIC on, then vCPU 0 waits for vCPU 1's: a fixed IPI to a
+ * software-disabled APIC is dropped, so the first loop's first IPI could
+ * be lost when vCPU 0 gets there first (it did under QEMU TCG with two
+ * CPUs, which runs one CPU for long turns: the warm-up never finished).
+ */
+static void ipi_guest_setup(void)
+{
+	guest_apic_enable();
+	if (guest_vcpu_index())
+		WRITE_ONCE(ipi_receiver_up, 1);
+	else
+		while (!READ_ONCE(ipi_receiver_up))
+			;
+}
+
 static void ipi_setup(struct kvm_vm *vm, struct kvm_vcpu *vcpu __maybe_unused)
 {
 	vm_install_exception_handler(vm, TEST_VECTOR, ipi_handler);
@@ -115,7 +131,7 @@ static const char *ipi_check_loop(unsigned int vcpu, uint64_t n, bool baseline,
 	.irqs_on = true,							\
 	.per_iteration_figure = true,						\
 	.events = { "HLTs executed", "HLTs stepped over (IPI inside STI's shadow)", "IPIs taken" }, \
-	.guest_setup = guest_apic_enable,					\
+	.guest_setup = ipi_guest_setup,						\
 	.guest_loop = ipi_sender,						\
 	.guest_baseline = ipi_sender_baseline,					\
 	.guest_receiver = ipi_receiver,						\

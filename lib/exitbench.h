@@ -125,7 +125,7 @@ struct exit_test {
 	/* A vCPU busy-waits for another: each needs a host CPU of its own. */
 	bool cpu_per_vcpu;
 	/*
-	 * The vCPUs run their loops with interrupts on (RFLAGS.IF=1), as
+	 * The vCPUs run (guest_setup and loops) with interrupts on (IF=1), as
 	 * vmexit.c's main() does after sti(): for the busy-waiting tests. No
 	 * interrupt is sent to a vCPU that does not expect one. (Bochs 2.7
 	 * keeps the host's interrupts masked in VMX non-root mode while the

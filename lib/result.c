@@ -813,16 +813,20 @@ static void describe_attribution(const struct result *r, enum verdict v, char *b
 void result_finish(struct result *r, enum result_kind kind)
 {
 	const struct exit_test *t = r->test;
-	struct summary cpe = summarize(r->samples, r->ntrials);
-	enum verdict v = counters_verdict(&r->counters);
 	double ns = r->tsc_khz ? 1e6 / (double)r->tsc_khz : NAN;
 	bool fail = kind == RESULT_FAIL, attributed = false;
 	double max_cv = r->opts ? r->opts->max_cv : DEFAULT_MAX_CV;
 	char rname[64], counted[32], expected[32], xcheck[512], more[96], attr[320], nsbuf[48];
 	const char *unit = r->unit[0] ? r->unit : "TSC cycles per exit";
 	const struct counter_source *p, *e;
+	struct summary cpe;
 	bool agree, per_exit;
+	enum verdict v;
 	int k, i;
+
+	result_claim();
+	cpe = summarize(r->samples, r->ntrials);
+	v = counters_verdict(&r->counters);
 
 	exitbench_watchdog(0);
 	describe_attribution(r, v, attr, sizeof(attr));

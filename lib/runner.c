@@ -310,6 +310,7 @@ static void platform_cannot(const char *fmt, ...)
 {
 	va_list ap;
 
+	result_claim();
 	if (res.vcpu && res.vcpu[0].counters.target)
 		collect_counters();
 	va_start(ap, fmt);

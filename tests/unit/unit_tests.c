@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Unit tests: statistics, JSON writer, option parsing, reason tables, counter deltas. */
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <linux/kvm.h>
 
@@ -15,6 +17,7 @@
 #include "json.h"
 #include "kvm_stats.h"
 #include "reasons.h"
+#include "result.h"
 #include "stats.h"
 
 static int passed, failed;
@@ -807,6 +810,34 @@ static void test_course_parse(void)
 	}
 }
 
+static int claim_returned;
+
+static void *claim_second(void *arg)
+{
+	(void)arg;
+	result_claim();
+	__atomic_store_n(&claim_returned, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/* The first thread to claim the result goes on; a second one waits for good. */
+static void test_result_claim(void)
+{
+	pthread_t th;
+
+	/* The claiming thread may claim again (a second call would hang if not). */
+	result_claim();
+	result_claim();
+	if (pthread_create(&th, NULL, claim_second, NULL)) {
+		CHECK(0, "result_claim: pthread_create failed");
+		return;
+	}
+	usleep(200000);
+	CHECK(!__atomic_load_n(&claim_returned, __ATOMIC_ACQUIRE),
+	      "result_claim: another thread waits (returned after 200 ms: %d)", claim_returned);
+	pthread_detach(th);
+}
+
 int main(void)
 {
 	printf("TAP version 13\n");
@@ -821,6 +852,7 @@ int main(void)
 	test_debugfs_table();
 	test_stats_abi();
 	test_course_parse();
+	test_result_claim();
 	printf("# unit tests\n%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }
