@@ -78,13 +78,13 @@ struct result {
 };
 
 void result_init(struct result *r, const struct exit_test *t, const struct options *o);
-/* Print the KTAP line, write the JSON, exit with the kselftest code. */
 /*
  * One result per run: the first thread to call goes on, any other (vCPU
  * threads whose loops time out together) waits until the process exits,
  * so that two never write the result file at once.
  */
 void result_claim(void);
+/* Print the KTAP line, write the JSON, exit with the kselftest code. */
 __attribute__((noreturn)) void result_finish(struct result *r, enum result_kind kind);
 /* Skip before the VM exists (no /dev/kvm...): @err is an errno or 0. */
 __attribute__((noreturn)) void result_skip_early(const struct exit_test *t,
