@@ -5,8 +5,9 @@
 Every finished run of ./run_all.sh under the DIRs (native, bochs, qemu-tcg)
 is imported into a new database, twice (the second time nothing changes),
 then asked each question once: a test's kernels on each machine, one
-kernel across machines, the latest run against the one before, what got
-slower since the first run, and the trend plot. The answers are real data,
+kernel across machines, the latest run against the last one before it
+that shares a test with it, what got slower since the first run, and the
+trend plot. The answers are real data,
 so they are printed, not judged; what is checked is that each query
 answers, over the runs that were imported. (Known answers: test_history.py.)
 Prints "ok - ..." / "not ok - ..." lines; exit status 1 if any failed.
@@ -59,12 +60,14 @@ def main(argv):
         check(False, f"runs under {' '.join(argv)}: none found")
         return 1
     # The test most runs passed (exit_cpuid where there is a tie).
-    seen = {}
+    seen, tests_of = {}, {}
     for d in runs:
         with open(os.path.join(d, "summary.json"), encoding="utf-8") as f:
-            for t in json.load(f)["tests"]:
-                if t["status"] == "pass":
-                    seen[t["name"]] = seen.get(t["name"], 0) + 1
+            s = json.load(f)
+        tests_of[s.get("run_id")] = {t["name"] for t in s["tests"]}
+        for t in s["tests"]:
+            if t["status"] == "pass":
+                seen[t["name"]] = seen.get(t["name"], 0) + 1
     test = max(sorted(seen), key=lambda n: (seen[n], n == "exit_cpuid")) if seen else "exit_cpuid"
     tmp = tempfile.mkdtemp(prefix="exitbench-history-ci.")
     try:
@@ -96,12 +99,30 @@ def main(argv):
         check(rc == 0 and "median (ns)" in out, f"hosts {test} --kernel {shared} ({len(kernels[shared])} "
               "machines)", out + err)
         show(out)
-        multi = [e for e in envs if sum(r["environment"] == e for r in listed) >= 2]
-        if multi:
-            rc, out, err = hist(db, "latest", "--env", multi[0], "--only-common",
-                                *(["--host", listed[-1]["hostname"]] if multi[0] == "native" else []))
-            check(rc == 0 and "baseline" in out, f"latest --env {multi[0]}: by ./compare", out + err)
+        # The latest run of an environment against the latest run before it
+        # that shares a test with it (which runs have finished when this is
+        # called depends on the other stream: the run before may hold other
+        # tests, e.g. --smp 2's three against order B's five).
+        pair = None
+        for env in envs:
+            on = [r for r in listed if r["environment"] == env]
+            on = [r for r in on if r["hostname"] == on[-1]["hostname"]]
+            base = next((r for r in reversed(on[:-1])
+                         if tests_of.get(r["run_id"], set()) & tests_of.get(on[-1]["run_id"], set())), None)
+            if base:
+                pair = (env, on[-1], base)
+                break
+        if pair:
+            env, latest, base = pair
+            rc, out, err = hist(db, "latest", "--env", env, "--baseline", base["run_id"], "--only-common",
+                                *(["--host", latest["hostname"]] if latest["hostname"] != "-" else []))
+            check(rc == 0 and "baseline" in out and latest["run_id"] in out + err,
+                  f"latest --env {env}: {latest['run_id']} against {base['run_id']}, by ./compare", out + err)
             show(out)
+        elif any(sum(r["environment"] == e for r in listed) >= 2 for e in envs):
+            check(False, "latest: no environment has two runs on one machine with a test in common",
+                  "\n".join(f"{r['run_id']} {r['environment']}: {', '.join(sorted(tests_of.get(r['run_id'], [])))}"
+                            for r in listed))
         first = min(listed, key=lambda r: r["started_utc"])
         rc, out, err = hist(db, "slower", "5", "--since", first["run_id"], "--json")
         data = json.loads(out) if rc in (0, 1) else {}
