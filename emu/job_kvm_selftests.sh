@@ -19,14 +19,14 @@ mount -t tmpfs tmpfs /dev/shm 2>/dev/null
 # calibration, a while after boot (under Bochs the first tests ran before
 # that). Where the TSC is a clocksource, wait for it, 60 s at most.
 cs=/sys/devices/system/clocksource/clocksource0
+n=0
 if grep -qE '(^| )tsc(-early)?( |$)' "$cs/available_clocksource" 2>/dev/null; then
-	n=0
 	while [ "$(cat "$cs/current_clocksource")" != tsc ] && [ "$n" -lt 60 ]; do
 		sleep 1
 		n=$((n + 1))
 	done
 fi
-say "STAGE ksft clocksource $(cat "$cs/current_clocksource" 2>/dev/null || echo unknown), after ${n:-0} s"
+say "STAGE ksft clocksource $(cat "$cs/current_clocksource" 2>/dev/null || echo unknown), after $n s"
 while read -r t limit; do
 	say "STAGE ksft start $t (at most $limit s)"
 	start=$(date +%s)

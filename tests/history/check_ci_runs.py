@@ -7,9 +7,9 @@ is imported into a new database, twice (the second time nothing changes),
 then asked each question once: a test's kernels on each machine, one
 kernel across machines, the latest run against the last one before it
 that shares a test with it, what got slower since the first run, and the
-trend plot. The answers are real data,
-so they are printed, not judged; what is checked is that each query
-answers, over the runs that were imported. (Known answers: test_history.py.)
+trend plot. The answers are real data, so they are printed, not judged;
+what is checked is that each query answers, over the runs that were
+imported. (Known answers: test_history.py.)
 Prints "ok - ..." / "not ok - ..." lines; exit status 1 if any failed.
 """
 import json
