@@ -24,9 +24,29 @@
 static volatile uint64_t ipi_acked, ipi_stop_run, ipi_stop_taken, ipi_receiver_up;
 extern char ipi_hlt_insn[];
 
-/* The receiver's handler: what on_cpu()'s nop function and ipi_entry do. */
+#define IPI_RFLAGS_IF (1ull << 9)
+
+/*
+ * The receiver's handler: what on_cpu()'s nop function and ipi_entry do.
+ *
+ * A frame with IF=0 is not an IPI: a maskable interrupt cannot interrupt
+ * code that runs with interrupts off (this handler's, through an interrupt
+ * gate). QEMU's TCG makes one under nested SVM: VMRUN delivers the
+ * interrupt KVM injects (EVENTINJ) at once, yet leaves its vector as the
+ * CPU's pending exception, and when its CPU loop is asked to stop before
+ * the next exception or #VMEXIT (often, with two CPUs taking turns), it
+ * delivers the vector a second time, into this handler's first
+ * instruction. Traced in a loop that hung: 49 IPIs sent, 49 injected, 50
+ * EOIs, the second run's exit_int_info of "exception" type; with the ack
+ * counted twice, vCPU 0 waited for a count already passed. Counted as an
+ * event, not acked: the first run, returned to, acks and EOIs.
+ */
 static void ipi_handler(struct ex_regs *regs)
 {
+	if (!(regs->rflags & IPI_RFLAGS_IF)) {
+		guest_event(4);
+		return;
+	}
 	/*
 	 * QEMU's TCG may deliver the IPI inside STI's shadow, at the HLT,
 	 * which would then block: step over it (not counted as executed).
@@ -57,7 +77,8 @@ static void ipi_sender(uint64_t n)
 		if (i == n + 1)
 			WRITE_ONCE(ipi_stop_run, run);
 		guest_apic_icr(APIC_INT_ASSERT | APIC_DEST_PHYSICAL | APIC_DM_FIXED | TEST_VECTOR, 1);
-		while (READ_ONCE(ipi_acked) != base + i)
+		/* "<": a count past this one is ipi_check_loop()'s to report, not a hang. */
+		while (READ_ONCE(ipi_acked) < base + i)
 			;
 		if (IPI_WAIT_CYCLES) {
 			uint64_t until = rdtsc() + IPI_WAIT_CYCLES;
@@ -130,7 +151,8 @@ static const char *ipi_check_loop(unsigned int vcpu, uint64_t n, bool baseline,
 	.cpu_per_vcpu = true,							\
 	.irqs_on = true,							\
 	.per_iteration_figure = true,						\
-	.events = { "HLTs executed", "HLTs stepped over (IPI inside STI's shadow)", "IPIs taken" }, \
+	.events = { "HLTs executed", "HLTs stepped over (IPI inside STI's shadow)", "IPIs taken", \
+		    "second deliveries of an IPI, with IF=0 (QEMU TCG)" },		\
 	.guest_setup = ipi_guest_setup,						\
 	.guest_loop = ipi_sender,						\
 	.guest_baseline = ipi_sender_baseline,					\

@@ -319,6 +319,69 @@ static void platform_cannot(const char *fmt, ...)
 	result_finish(&res, res.vendor == VENDOR_OTHER ? RESULT_SKIP : RESULT_FAIL);
 }
 
+/*
+ * A loop past its timeout: where each vCPU was, on stderr, so that a hang
+ * tells more than that it hung: its RIP and IF, its run state, the vectors
+ * pending (IRR) and in service (ISR) in its local APIC, and the events its
+ * guest counted in the loop. The caller holds the result (result_claim()),
+ * and the watchdog has signalled every vCPU thread out of KVM_RUN.
+ */
+#define RFLAGS_IF (1ull << 9)
+static void report_vcpus(void)
+{
+	static const char *const mp_names[] = {
+		"runnable", "uninitialized", "INIT received", "halted",
+		"SIPI received", "stopped", "check-stop", "operating", "load",
+	};
+	unsigned int i, k, w, b;
+
+	for (i = 0; i < nvcpus; i++) {
+		struct kvm_vcpu *vcpu = vcpus[i].vcpu;
+		struct guest_vcpu *gv = addr_gva2hva(vcpus[i].vm, (vm_vaddr_t)&guest_vcpus[i]);
+		struct kvm_lapic_state apic;
+		struct kvm_mp_state mp;
+		struct kvm_regs regs;
+
+		fprintf(stderr, "%s: at the timeout, vCPU %u:", program_invocation_short_name, i);
+		if (!__vcpu_ioctl(vcpu, KVM_GET_REGS, &regs))
+			fprintf(stderr, " RIP 0x%llx, IF=%d;", (unsigned long long)regs.rip,
+				!!(regs.rflags & RFLAGS_IF));
+		if (!__vcpu_ioctl(vcpu, KVM_GET_MP_STATE, &mp))
+			fprintf(stderr, " %s;", mp.mp_state < ARRAY_SIZE(mp_names) ?
+				mp_names[mp.mp_state] : "unknown run state");
+		if (!__vcpu_ioctl(vcpu, KVM_GET_LAPIC, &apic)) {
+			/* IRR at 0x200, ISR at 0x100: 8 words of 32 vectors, 16 bytes apart. */
+			static const struct { const char *name; unsigned int off; } regs_[] = {
+				{ "IRR", 0x200 }, { "ISR", 0x100 },
+			};
+
+			for (k = 0; k < ARRAY_SIZE(regs_); k++) {
+				int any = 0;
+
+				fprintf(stderr, " %s", regs_[k].name);
+				for (w = 0; w < 8; w++) {
+					uint32_t v;
+
+					memcpy(&v, apic.regs + regs_[k].off + 16 * w, sizeof(v));
+					for (b = 0; b < 32; b++)
+						if (v & (1u << b)) {
+							fprintf(stderr, "%s0x%x", any ? "," : " ", w * 32 + b);
+							any = 1;
+						}
+				}
+				fprintf(stderr, "%s;", any ? "" : " empty");
+			}
+		}
+		fprintf(stderr, " guest events:");
+		for (k = 0; k < MAX_EVENTS; k++)
+			if (exit_test.events[k])
+				fprintf(stderr, " %s %llu%s", exit_test.events[k],
+					(unsigned long long)gv->events[k],
+					k + 1 < MAX_EVENTS && exit_test.events[k + 1] ? "," : "");
+		fprintf(stderr, "\n");
+	}
+}
+
 /* Run @n iterations of the loop (or baseline) on one vCPU, from its thread. */
 static struct loop_out enter_loop(struct vcpu_ctx *c, uint64_t n, bool baseline)
 {
@@ -346,11 +409,14 @@ static struct loop_out enter_loop(struct vcpu_ctx *c, uint64_t n, bool baseline)
 		struct kvm_run *run = vcpu->run;
 		int r = __vcpu_run(vcpu);
 
-		if (r && errno == EINTR && exitbench_timed_out())
+		if (r && errno == EINTR && exitbench_timed_out()) {
+			result_claim();
+			report_vcpus();
 			platform_cannot("the guest loop of %llu iterations did not finish within %u s%s: "
 					"this platform's KVM does not complete the exit",
 					(unsigned long long)n, timeout,
 					threaded ? " (on one of the vCPUs)" : "");
+		}
 		if (r && errno == EINTR)
 			continue;
 		/* Not TEST_ASSERT(): it would call strerror() on every exit. */
@@ -1104,9 +1170,14 @@ int exitbench_main(const struct exit_test *t, int argc, char **argv)
 			       i + 1, res.samples[i], res.unit, (unsigned long long)o[0].cycles,
 			       (unsigned long long)b[0].cycles,
 			       (unsigned long long)res.loop_iterations[i]);
-			for (f = 0; f < MAX_EVENTS; f++)
-				if (t->events[f])
-					printf(", %s %llu", t->events[f], (unsigned long long)o[0].events[f]);
+			for (v = 0; v < nvcpus; v++) {
+				if (nvcpus > 1)
+					printf("; vCPU %u", v);
+				for (f = 0; f < MAX_EVENTS; f++)
+					if (t->events[f])
+						printf(", %s %llu", t->events[f],
+						       (unsigned long long)o[v].events[f]);
+			}
 			printf(")\n");
 		}
 	}

@@ -121,14 +121,10 @@ env_stages() {
 			--tests exit_cpuid,exit_io_user,exit_hlt,exit_mmio,exit_triple_fault
 	fi
 	# With one CPU (the default) the IPI tests skip: their sender busy-waits.
-	# Bochs only: under QEMU TCG with two CPUs the IPI loops hang now and
-	# then (docs/emulators.md).
-	if [ "$env" = bochs ]; then
-		echo "# $env: the busy-waiting tests on two CPUs (--smp 2), patched kernel ($(elapsed))"
-		if run "$env" patched "$env-smp2" --smp 2 '^exit_(ipi|ipi_halt|ple_round_robin)$' "${o[@]}"; then
-			checked --env "$env" --kernel patched --tests exit_ipi,exit_ipi_halt,exit_ple_round_robin \
-				--without "${without[$env]}"
-		fi
+	echo "# $env: the busy-waiting tests on two CPUs (--smp 2), patched kernel ($(elapsed))"
+	if run "$env" patched "$env-smp2" --smp 2 '^exit_(ipi|ipi_halt|ple_round_robin)$' "${o[@]}"; then
+		checked --env "$env" --kernel patched --tests exit_ipi,exit_ipi_halt,exit_ple_round_robin \
+			--without "${without[$env]}"
 	fi
 	for flavor in patched stock; do
 		echo "# $env/$flavor: exit_top, debugfs and tracepoint ($(elapsed))"
