@@ -24,8 +24,6 @@
 static volatile uint64_t ipi_acked, ipi_stop_run, ipi_stop_taken, ipi_receiver_up;
 extern char ipi_hlt_insn[];
 
-#define IPI_RFLAGS_IF (1ull << 9)
-
 /*
  * The receiver's handler: what on_cpu()'s nop function and ipi_entry do.
  *
@@ -43,7 +41,7 @@ extern char ipi_hlt_insn[];
  */
 static void ipi_handler(struct ex_regs *regs)
 {
-	if (!(regs->rflags & IPI_RFLAGS_IF)) {
+	if (!(regs->rflags & EXITBENCH_RFLAGS_IF)) {
 		guest_event(4);
 		return;
 	}

@@ -76,6 +76,8 @@ struct exit_expect {
 #define MAX_FIGURES 4
 #define MAX_EVENTS 4
 #define MAX_VCPUS 16
+/* RFLAGS.IF, for the host's view of a vCPU and a guest's of its interrupt frame. */
+#define EXITBENCH_RFLAGS_IF (1ull << 9)
 
 /* A figure the guest measures besides the whole loop (guest_figure_add()). */
 struct figure_def {

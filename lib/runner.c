@@ -326,7 +326,6 @@ static void platform_cannot(const char *fmt, ...)
  * guest counted in the loop. The caller holds the result (result_claim()),
  * and the watchdog has signalled every vCPU thread out of KVM_RUN.
  */
-#define RFLAGS_IF (1ull << 9)
 static void report_vcpus(void)
 {
 	static const char *const mp_names[] = {
@@ -345,7 +344,7 @@ static void report_vcpus(void)
 		fprintf(stderr, "%s: at the timeout, vCPU %u:", program_invocation_short_name, i);
 		if (!__vcpu_ioctl(vcpu, KVM_GET_REGS, &regs))
 			fprintf(stderr, " RIP 0x%llx, IF=%d;", (unsigned long long)regs.rip,
-				!!(regs.rflags & RFLAGS_IF));
+				!!(regs.rflags & EXITBENCH_RFLAGS_IF));
 		if (!__vcpu_ioctl(vcpu, KVM_GET_MP_STATE, &mp))
 			fprintf(stderr, " %s;", mp.mp_state < ARRAY_SIZE(mp_names) ?
 				mp_names[mp.mp_state] : "unknown run state");

@@ -256,8 +256,9 @@ if [ -n "$write_record" ]; then
 fi
 
 # A test whose results disagree is run once more on both kernels, in new
-# boots: an emulator's rare slip (QEMU TCG once gave stock's state_test a #UD
-# on a VEX instruction right after XSETBV, in one run of many) then shows as
+# boots: an emulator's rare slip (QEMU TCG gives state_test a #UD on a VEX
+# instruction right after XSETBV in about 0.7% of runs, on either kernel:
+# kernel/README.md) then shows as
 # a first run that did not repeat, with its output, and fails nothing; a
 # disagreement that repeats fails. Not when writing a record: that is one run.
 declare -A first=()
