@@ -62,6 +62,31 @@ static inline void guest_set_cr8(uint64_t v)
 	__asm__ __volatile__("mov %0, %%cr8" :: "r"(v) : "memory");
 }
 
+/*
+ * Guest, first in every handler of a maskable interrupt: a frame with IF=0
+ * is not an interrupt, since none can interrupt code that runs with
+ * interrupts off (a handler's, through an interrupt gate). QEMU's TCG makes
+ * such frames under nested SVM: VMRUN delivers the interrupt KVM injects
+ * (EVENTINJ) at once, yet leaves its vector as the CPU's pending
+ * exception, and when its CPU loop is asked to stop before the next
+ * exception or #VMEXIT (often with two CPUs taking turns, now and then
+ * with one) it delivers the vector a second time, into the handler's first
+ * instruction. Traced in an IPI loop that hung: 49 IPIs sent, 49 injected,
+ * 50 EOIs, the second run's exit_int_info of "exception" type. Counted as
+ * event IRQ_REDELIVERED_EVENT and returned from at once: the first run,
+ * returned to, does the handler's work and its EOI (one EOI, one exit).
+ */
+#define IRQ_REDELIVERED_EVENT	MAX_EVENTS
+#define IRQ_REDELIVERED_NAME	"second deliveries of one interrupt (QEMU TCG: IF=0)"
+
+static inline bool guest_irq_redelivered(const struct ex_regs *regs)
+{
+	if (regs->rflags & EXITBENCH_RFLAGS_IF)
+		return false;
+	guest_event(IRQ_REDELIVERED_EVENT);
+	return true;
+}
+
 /* Host: the configurations the APIC tests' exits depend on. */
 static inline bool cfg_x2apic(const struct kvm_config *c)
 {

@@ -26,25 +26,13 @@ extern char ipi_hlt_insn[];
 
 /*
  * The receiver's handler: what on_cpu()'s nop function and ipi_entry do.
- *
- * A frame with IF=0 is not an IPI: a maskable interrupt cannot interrupt
- * code that runs with interrupts off (this handler's, through an interrupt
- * gate). QEMU's TCG makes one under nested SVM: VMRUN delivers the
- * interrupt KVM injects (EVENTINJ) at once, yet leaves its vector as the
- * CPU's pending exception, and when its CPU loop is asked to stop before
- * the next exception or #VMEXIT (often, with two CPUs taking turns), it
- * delivers the vector a second time, into this handler's first
- * instruction. Traced in a loop that hung: 49 IPIs sent, 49 injected, 50
- * EOIs, the second run's exit_int_info of "exception" type; with the ack
- * counted twice, vCPU 0 waited for a count already passed. Counted as an
- * event, not acked: the first run, returned to, acks and EOIs.
+ * QEMU TCG's second delivery of an IPI (guest_irq_redelivered()) is not
+ * acked: counted twice, the ack made vCPU 0 wait for a count already passed.
  */
 static void ipi_handler(struct ex_regs *regs)
 {
-	if (!(regs->rflags & EXITBENCH_RFLAGS_IF)) {
-		guest_event(4);
+	if (guest_irq_redelivered(regs))
 		return;
-	}
 	/*
 	 * QEMU's TCG may deliver the IPI inside STI's shadow, at the HLT,
 	 * which would then block: step over it (not counted as executed).
@@ -150,7 +138,7 @@ static const char *ipi_check_loop(unsigned int vcpu, uint64_t n, bool baseline,
 	.irqs_on = true,							\
 	.per_iteration_figure = true,						\
 	.events = { "HLTs executed", "HLTs stepped over (IPI inside STI's shadow)", "IPIs taken", \
-		    "second deliveries of an IPI, with IF=0 (QEMU TCG)" },		\
+		    [IRQ_REDELIVERED_EVENT - 1] = IRQ_REDELIVERED_NAME },		\
 	.guest_setup = ipi_guest_setup,						\
 	.guest_loop = ipi_sender,						\
 	.guest_baseline = ipi_sender_baseline,					\

@@ -28,6 +28,8 @@ static void si_handler(struct ex_regs *regs)
 {
 	uint64_t t0;
 
+	if (guest_irq_redelivered(regs))
+		return;
 	si_taken++;
 	guest_event(2);
 	/*
@@ -156,7 +158,8 @@ static const char *si_unsupported_config(const struct kvm_config *c)
 		{ "ipi_cycles", "TSC cycles per IPI write" },		\
 		{ "eoi_cycles", "TSC cycles per EOI" },			\
 	},								\
-	.events = { "HLTs stepped over (IPI inside STI's shadow)", "IPIs taken" }, \
+	.events = { "HLTs stepped over (IPI inside STI's shadow)", "IPIs taken",	\
+		    [IRQ_REDELIVERED_EVENT - 1] = IRQ_REDELIVERED_NAME },		\
 	.check_loop = si_check_loop,					\
 	.guest_setup = guest_apic_enable,				\
 	.guest_loop = si_loop,						\

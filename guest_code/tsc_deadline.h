@@ -16,10 +16,12 @@ static int64_t td_tsc_skew;
 static bool td_skewed;		/* so far off that no deadline would fire in time */
 static struct kvm_vm *td_vm;
 
-static void td_handler(struct ex_regs *regs __maybe_unused)
+static void td_handler(struct ex_regs *regs)
 {
 	uint64_t t0;
 
+	if (guest_irq_redelivered(regs))
+		return;
 	td_fired++;
 	guest_event(1);
 	t0 = rdtsc_fenced();
@@ -84,7 +86,8 @@ static const char *td_check_loop(unsigned int vcpu __maybe_unused, uint64_t n, b
 #define TD_DESCRIPTOR						\
 	.per_iteration_figure = true,				\
 	.figures = { { "eoi_cycles", "TSC cycles per EOI" } },	\
-	.events = { "timer interrupts taken" },			\
+	.events = { "timer interrupts taken",				\
+		    [IRQ_REDELIVERED_EVENT - 1] = IRQ_REDELIVERED_NAME },	\
 	.guest_setup = td_guest_setup,				\
 	.setup = td_setup,					\
 	.unsupported = td_unsupported,				\

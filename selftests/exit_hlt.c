@@ -5,12 +5,7 @@
  * and exit; KVM sees the pending interrupt, does not block, and injects it.
  * The baseline sends the same IPI and takes it after "sti; nop".
  */
-#include "apic.h"
-#include "processor.h"
-
-#include "exit_codes.h"
-#include "exitbench.h"
-#include "guest.h"
+#include "apic_tests.h"
 
 #define WAKE_VECTOR 0x40
 
@@ -23,6 +18,8 @@ extern char hlt_insn[];
  */
 static void wake_handler(struct ex_regs *regs)
 {
+	if (guest_irq_redelivered(regs))
+		return;
 	if (regs->rip == (uint64_t)hlt_insn) {
 		regs->rip++;
 		guest_event(1);
@@ -68,7 +65,8 @@ EXIT_TEST(
 		{ .reason = { EXIT_REASON_INTERRUPT_WINDOW, SVM_EXIT_VINTR }, .per_iteration = 1, .when = kvm_no_apicv,
 		  .why = "the interrupt window KVM opens for the IPI raised with interrupts off: it stays armed past the injection and exits once the handler returns (both loops)" },
 	},
-	.events = { "HLTs stepped over (interrupt inside STI's shadow)" },
+	.events = { "HLTs stepped over (interrupt inside STI's shadow)",
+		    [IRQ_REDELIVERED_EVENT - 1] = IRQ_REDELIVERED_NAME },
 	.guest_setup = guest_setup,
 	.guest_loop = guest_loop,
 	.guest_baseline = guest_baseline,

@@ -12,8 +12,10 @@
 
 static volatile uint64_t fired;
 
-static void handler(struct ex_regs *regs __maybe_unused)
+static void handler(struct ex_regs *regs)
 {
+	if (guest_irq_redelivered(regs))
+		return;
 	fired++;
 	guest_event(1);
 	guest_apic_eoi();
@@ -82,7 +84,7 @@ EXIT_TEST(
 		  .why = "the WRMSR of IA32_TSC_DEADLINE that arms it" },
 		EXPECT_EOI(1, "the timer's handler"),
 	},
-	.events = { "timer interrupts taken" },
+	.events = { "timer interrupts taken", [IRQ_REDELIVERED_EVENT - 1] = IRQ_REDELIVERED_NAME },
 	.guest_setup = guest_setup,
 	.guest_loop = guest_loop,
 	.guest_baseline = guest_baseline,

@@ -9,8 +9,10 @@
  */
 #include "apic_tests.h"
 
-static void handler(struct ex_regs *regs __maybe_unused)
+static void handler(struct ex_regs *regs)
 {
+	if (guest_irq_redelivered(regs))
+		return;
 	guest_event(1);
 	wrmsr(X2APIC_MSR_EOI, 0);
 }
@@ -60,7 +62,7 @@ EXIT_TEST(
 		{ .reason = { EXIT_REASON_MSR_WRITE, SVM_EXIT_MSR }, .per_iteration = 2,
 		  .why = "the SELF IPI and EOI writes (x2APIC MSRs), in both loops" },
 	},
-	.events = { "IPIs taken" },
+	.events = { "IPIs taken", [IRQ_REDELIVERED_EVENT - 1] = IRQ_REDELIVERED_NAME },
 	.guest_setup = x2apic_enable,
 	.guest_loop = guest_loop,
 	.guest_baseline = guest_baseline,
