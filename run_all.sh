@@ -12,8 +12,8 @@ prog=run_all.sh
 usage() {
 	cat <<USAGE
 usage: $0 [--env native|bochs|qemu-tcg|qemu-kvm] [--kernel BZIMAGE]...
-          [--append 'KERNEL ARGS'] [--timeout S] [--smp N] [--results DIR]
-          [--fail-above PCT] [--dry-run] [TEST|REGEX...] [TEST-OPTIONS...]
+          [--append 'KERNEL ARGS'] [--timeout S] [--smp N] [--cpu-model MODEL]
+          [--results DIR] [--fail-above PCT] [--dry-run] [TEST|REGEX...] [TEST-OPTIONS...]
 
   TEST|REGEX     the tests to run: names (exit_cpuid or cpuid), extended
                  regexes ('cpuid|hlt', 'io_'), or both; default: all.
@@ -34,6 +34,11 @@ usage: $0 [--env native|bochs|qemu-tcg|qemu-kvm] [--kernel BZIMAGE]...
   --smp N        CPUs of the emulated machine for --env, 1 to 8 (default 1);
                  with --vcpus, several vCPUs then exit at once on several
                  CPUs (both emulators interleave them on one host thread)
+  --cpu-model M  the emulated CPU for --env bochs (a 'bochs --help cpu' model;
+                 default corei7_skylake_x; tigerlake has IA32_SPEC_CTRL and
+                 IA32_PRED_CMD, for exit_wr_ibrs_msr and exit_wr_ibpb_msr)
+                 or qemu-tcg (a 'qemu-system-x86_64 -cpu help' model, +svm,+npt
+                 added; default EPYC); recorded as emulated_cpu
   --results DIR  where run directories go (default: results/)
   --fail-above P with a kernel matrix: exit 1 when a test is slower than on
                  the first kernel, beyond noise, by more than P percent
@@ -75,6 +80,7 @@ fail_above=
 append=
 timeout=
 smp=
+cpu_model=
 results=$top/results
 selectors=()
 test_opts=()
@@ -100,7 +106,7 @@ while [ $# -gt 0 ]; do
 		shift
 		continue ;;
 	--json) die_usage "--json is set by run_all.sh (one file per test in the run directory); use --results DIR" ;;
-	--env | --kernel | --append | --timeout | --smp | --results | --fail-above | --filter | \
+	--env | --kernel | --append | --timeout | --smp | --cpu-model | --results | --fail-above | --filter | \
 		--iterations | --trials | --cpu | --vcpus | --target-cycles | --counters | --max-cv | \
 		-n | -t | -c)
 		if [ "$has_val" -eq 0 ]; then
@@ -119,6 +125,7 @@ while [ $# -gt 0 ]; do
 	--append) append=$val ;;
 	--timeout) timeout=$val ;;
 	--smp) smp=$val ;;
+	--cpu-model) cpu_model=$val ;;
 	--results) results=$val ;;
 	--fail-above) fail_above=$val ;;
 	--filter) selectors+=("$val") ;;
@@ -137,6 +144,9 @@ esac
 kernel=${kernels[0]:-}
 if [ "$env" = native ] && [ -n "$kernel$append$timeout$smp" ]; then
 	die_usage "--kernel, --append, --timeout and --smp need --env bochs, qemu-tcg or qemu-kvm (native runs the running kernel)"
+fi
+if [ "$env" = native ] && [ -n "$cpu_model" ]; then
+	die_usage "--cpu-model needs --env bochs or qemu-tcg (natively the CPU is this machine's)"
 fi
 if [ -n "$smp" ] && { ! [[ $smp =~ ^[0-9]+$ ]] || [ "$smp" -lt 1 ] || [ "$smp" -gt 8 ]; }; then
 	die_usage "--smp wants a number of CPUs from 1 to 8 (got '$smp')"
@@ -241,13 +251,13 @@ for t in "${tests[@]}"; do
 done
 if [ "$env" != native ]; then
 	"$top/emu/boot.sh" --dry-run --env "$env" ${kernel:+--kernel "$kernel"} --out "$results/.dry-run-check" \
-		${append:+--append "$append"} ${timeout:+--timeout "$timeout"} ${smp:+--smp "$smp"} || exit $?
+		${append:+--append "$append"} ${timeout:+--timeout "$timeout"} ${smp:+--smp "$smp"} ${cpu_model:+--cpu-model "$cpu_model"} || exit $?
 fi
 
 if [ "$dry_run" -eq 1 ]; then
 	where="natively (/dev/kvm, kernel $(uname -r))"
 	if [ "$env" != native ]; then
-		where="in $env${smp:+ with $smp CPUs}, kernel ${kernels[*]:-$("$top/emu/kernel_under_test.sh" --dry-run || true)}"
+		where="in $env${smp:+ with $smp CPUs}${cpu_model:+ (CPU $cpu_model)}, kernel ${kernels[*]:-$("$top/emu/kernel_under_test.sh" --dry-run || true)}"
 	fi
 	echo "$prog: dry run: the arguments are good: would run ${#tests[@]} of ${#all_tests[@]} tests (${tests[*]}) $where," \
 		"test options: ${test_opts[*]:-none}; results under $results" >&2
@@ -265,7 +275,7 @@ if [ ${#kernels[@]} -gt 1 ]; then
 		before=$(wc -l <"$record")
 		EXITBENCH_RUN_RECORD=$record "$0" --env "$env" --kernel "$k" --results "$results" \
 			${append:+--append "$append"} ${timeout:+--timeout "$timeout"} ${smp:+--smp "$smp"} \
-			"${tests[@]}" ${test_opts[@]+"${test_opts[@]}"} || rc=$?
+			${cpu_model:+--cpu-model "$cpu_model"} "${tests[@]}" ${test_opts[@]+"${test_opts[@]}"} || rc=$?
 		if [ "$rc" -eq 2 ] || [ "$rc" -eq 3 ] || [ "$rc" -gt 4 ] ||
 			[ "$(wc -l <"$record")" -ne $((before + 1)) ]; then
 			die "the run on $k failed (exit $rc): no comparison"
@@ -331,7 +341,7 @@ else
 	rc=0
 	"$top/emu/run_env.sh" --env "$env" --kernel "$kernel" --bin-dir "$top/build/static" \
 		--out "$work/emu" --tests "${tests[*]}" ${append:+--append "$append"} \
-		${timeout:+--timeout "$timeout"} ${smp:+--smp "$smp"} -- ${test_opts[@]+"${test_opts[@]}"} || rc=$?
+		${timeout:+--timeout "$timeout"} ${smp:+--smp "$smp"} ${cpu_model:+--cpu-model "$cpu_model"} -- ${test_opts[@]+"${test_opts[@]}"} || rc=$?
 	if [ "$rc" -ne 0 ]; then
 		echo "$prog: the $env run failed (exit $rc); what it gathered is in $work (no summary)" >&2
 		exit 3

@@ -13,8 +13,8 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 usage() {
 	cat <<USAGE
 usage: KUT=/path/to/kvm-unit-tests $0 [--env bochs|qemu-tcg] [--kernel BZIMAGE]
-       [--append 'KERNEL ARGS'] [--smp N] [--filter REGEX] [--results DIR] [--timeout S]
-       [TEST-OPTIONS...]
+       [--append 'KERNEL ARGS'] [--smp N] [--cpu-model MODEL] [--filter REGEX]
+       [--results DIR] [--timeout S] [TEST-OPTIONS...]
 
   KUT            a built kvm-unit-tests tree (x86/vmexit.flat; ./configure && make)
   --env ENV      bochs (default: TSC cycles close to instructions) or qemu-tcg
@@ -25,6 +25,8 @@ usage: KUT=/path/to/kvm-unit-tests $0 [--env bochs|qemu-tcg] [--kernel BZIMAGE]
                  ipi_halt and ple_round_robin need 2: with one, ours skip
                  (vCPU 0 busy-waits for vCPU 1) and vmexit.c's figure is
                  the host's scheduling of its two vCPUs
+  --cpu-model M  the emulated CPU (emu/boot.sh --help), e.g. tigerlake in
+                 Bochs for wr_ibrs_msr and wr_ibpb_msr (IBRS, IBPB)
   --filter RE    vmexit.c names to run, an extended regex (default: all shared)
   --results DIR  where the run directory goes (default: results/)
   --timeout S    seconds for the whole boot (default 21600)
@@ -49,15 +51,16 @@ die_usage() {
 	exit 2
 }
 
-env=bochs kernel='' append='' filter='' results=$top/results timeout=21600 smp_host=1 opts=()
+env=bochs kernel='' append='' filter='' results=$top/results timeout=21600 smp_host=1 cpu_model='' opts=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	-h | --help) usage; exit 0 ;;
-	--env | --kernel | --append | --filter | --results | --timeout | --smp)
+	--env | --kernel | --append | --filter | --results | --timeout | --smp | --cpu-model)
 		[ $# -ge 2 ] || die_usage "$1 needs a value"
 		case "$1" in
 		--env) env=$2 ;; --kernel) kernel=$2 ;; --append) append=$2 ;; --filter) filter=$2 ;;
 		--results) results=$2 ;; --timeout) timeout=$2 ;; --smp) smp_host=$2 ;;
+		--cpu-model) cpu_model=$2 ;;
 		esac
 		shift 2 ;;
 	*) opts+=("$1"); shift ;;
@@ -77,6 +80,9 @@ fi
 qemu=$(command -v qemu-system-x86_64) || die_usage "qemu-system-x86_64 is missing: run ./setup.sh"
 bios=/usr/share/seabios/bios-256k.bin
 [ -r "$bios" ] || die_usage "$bios is missing (Debian package seabios)"
+if [ -n "$cpu_model" ]; then
+	"$top/emu/boot.sh" --dry-run --env "$env" --out "$results/.dry-run-check" --cpu-model "$cpu_model" || exit $?
+fi
 
 make -C "$top" -s static >&2
 # name:binary:vCPUs for every vmexit.c name one of our tests carries.
@@ -160,7 +166,7 @@ echo "kut_compare.sh: ${#names[@]} vmexit.c names; initramfs $(($(stat -c %s "$w
 export EMU_SILENCE_S=${EMU_SILENCE_S:-1800}
 # emu/boot.sh makes its own --out; what it brings back then moves up.
 "$top/emu/boot.sh" --env "$env" --kernel "$kernel" --initrd "$work/initrd.gz" --out "$out/boot" \
-	--timeout "$timeout" --memory 2048 --smp "$smp_host" ${append:+--append "$append"} -- "${opts[@]}" ||
+	--timeout "$timeout" --memory 2048 --smp "$smp_host" ${append:+--append "$append"} ${cpu_model:+--cpu-model "$cpu_model"} -- "${opts[@]}" ||
 	{ echo "kut_compare.sh: the boot failed; what came back is in $out/boot" >&2; exit 1; }
 find "$out/boot" -mindepth 1 -maxdepth 1 -exec mv -t "$out" -- {} +
 rmdir "$out/boot"
@@ -198,10 +204,14 @@ for entry in names:
         if kkey == "" and r and r.get("exits_per_iteration", 1) > 1 and o is not None and \
                 not r["unit"].endswith("iteration"):
             o, unit = o * r["exits_per_iteration"], "TSC cycles per iteration"
+        # Under half a cycle a loop: the test's instruction did not exit
+        # (its verdict says so); no ratio of a figure that is not a cost.
+        no_exit = o is not None and abs(o) < 0.5
         rows.append({
             "name": kut + (f" {kkey.lstrip('/')}" if kkey else ""), "test": binary,
-            "vmexit_c_cycles": k, "ours_cycles": None if o is None else round(o, 1),
-            "ours_unit": unit, "ratio_ours_to_vmexit_c": None if not (k and o) else round(o / k, 3),
+            "vmexit_c_cycles": k, "ours_cycles": None if o is None else round(o, 1) + 0.0,
+            "ours_unit": unit, "ours_no_exit": no_exit,
+            "ratio_ours_to_vmexit_c": None if not (k and o) or no_exit else round(o / k, 3),
             "ours_status": r["status"] if r else "missing",
             "vmexit_c_status": "skipped" if "(skipped)" in text else "ran" if figures else "no figure",
         })
@@ -214,6 +224,7 @@ for x in rows:
     fmt = lambda v, d=0: "-" if v is None else (f"{v:.{d}f}" if isinstance(v, float) else str(v))
     lines.append(f"{x['name']:32} {fmt(x['vmexit_c_cycles']):>10} {fmt(x['ours_cycles'], 1):>10} "
                  f"{fmt(x['ratio_ours_to_vmexit_c'], 3):>7}  {x['test']}, {x['ours_unit'] or x['ours_status']}"
+                 f"{' (no exit: under 0.5 TSC cycles an iteration, no ratio)' if x['ours_no_exit'] else ''}"
                  f"{'' if x['vmexit_c_status'] == 'ran' else ' (vmexit.c: ' + x['vmexit_c_status'] + ')'}")
 lines.append("units: TSC cycles; vmexit.c: loop of the benchmark, no baseline subtracted; ours: "
              "baseline-subtracted median (see each test's unit)")

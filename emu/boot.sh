@@ -14,7 +14,7 @@ usage() {
 	cat <<USAGE
 usage: $0 --env bochs|qemu-tcg|qemu-kvm --kernel BZIMAGE --initrd INITRD --out DIR
           [--append 'KERNEL ARGS'] [--timeout S] [--memory MIB] [--smp N]
-          [--dry-run] [-- RECORDED-ARGS...]
+          [--cpu-model MODEL] [--dry-run] [-- RECORDED-ARGS...]
 
   --env       bochs: Intel VMX (Bochs, corei7_skylake_x with EPT), TSC counting
               emulated instructions; qemu-tcg: AMD SVM (QEMU TCG, EPYC with NPT);
@@ -29,6 +29,11 @@ usage: $0 --env bochs|qemu-tcg|qemu-kvm --kernel BZIMAGE --initrd INITRD --out D
   --smp       CPUs of the emulated machine, 1 to $max_smp (default 1); QEMU TCG
               and Bochs interleave them on one host thread (QEMU: thread=single,
               see docs/emulators.md)
+  --cpu-model the emulated CPU: bochs, one of 'bochs --help cpu' (default
+              corei7_skylake_x; tigerlake adds IA32_SPEC_CTRL and
+              IA32_PRED_CMD, docs/emulators.md); qemu-tcg, a model of
+              'qemu-system-x86_64 -cpu help' (default EPYC), to which
+              +svm,+npt are added. Not for qemu-kvm (always -cpu host)
   --dry-run   only check the arguments and that the emulator is installed
               (--initrd and --kernel may be omitted)
 RECORDED-ARGS are only written into environment.json (the test options).
@@ -88,17 +93,18 @@ fi
 # CPUs of the emulated machine: a few are enough for concurrency, more
 # only slow the emulator down (this project's hosts have 2 cores).
 max_smp=8
-env='' kernel='' initrd='' out='' append='' timeout='' memory=1024 smp=1 check_only=0
+env='' kernel='' initrd='' out='' append='' timeout='' memory=1024 smp=1 cpu_model='' check_only=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	-h | --help) usage; exit 0 ;;
 	--dry-run) check_only=1; shift ;;
-	--env | --kernel | --initrd | --out | --append | --timeout | --memory | --smp)
+	--env | --kernel | --initrd | --out | --append | --timeout | --memory | --smp | --cpu-model)
 		[ $# -ge 2 ] || die_usage "$1 needs a value"
 		v=$2
 		case "$1" in
 		--env) env=$v ;; --kernel) kernel=$v ;; --initrd) initrd=$v ;; --out) out=$v ;;
 		--append) append=$v ;; --timeout) timeout=$v ;; --memory) memory=$v ;; --smp) smp=$v ;;
+		--cpu-model) cpu_model=$v; [ -n "$v" ] || die_usage "--cpu-model needs a model name" ;;
 		esac
 		shift 2 ;;
 	--) shift; break ;;
@@ -157,6 +163,22 @@ bochs)
 		die "Bochs' term display is missing: run ./setup.sh (package bochs-term)"
 	;;
 esac
+# --cpu-model: a model the emulator has, checked against its own list.
+if [ -n "$cpu_model" ]; then
+	case "$env" in
+	bochs)
+		models=$(bochs --help cpu 2>&1 | awk '/^Supported CPU models:/ { on = 1; next } on && !NF && n { exit } on && NF { print; n++ }')
+		[ -n "$models" ] || die "could not read the CPU models of this Bochs ('bochs --help cpu')"
+		grep -qxF -- "$cpu_model" <<<"$models" ||
+			die_usage "--cpu-model $cpu_model: not a CPU model of this Bochs; it has: $(echo "$models" | tr "\n" " ")" ;;
+	qemu-tcg)
+		[[ $cpu_model =~ ^[A-Za-z0-9][A-Za-z0-9._-]*$ ]] ||
+			die_usage "--cpu-model '$cpu_model': want a QEMU CPU model name such as EPYC-Rome (+svm,+npt are added; no feature list)"
+		qemu-system-x86_64 -cpu help 2>/dev/null | awk '$1 == "x86" { print $2 }' | grep -qxF -- "$cpu_model" ||
+			die_usage "--cpu-model $cpu_model: not a CPU model of this QEMU ('qemu-system-x86_64 -cpu help' lists them)" ;;
+	qemu-kvm) die_usage "--cpu-model is for bochs and qemu-tcg; qemu-kvm always uses -cpu host" ;;
+	esac
+fi
 if [ "$env" = qemu-kvm ]; then
 	# Refuse early, with the reason, where nested KVM cannot work.
 	[ -w /dev/kvm ] || die "--env qemu-kvm needs /dev/kvm (read-write): this host has none; use --env bochs or qemu-tcg"
@@ -179,7 +201,7 @@ serial=$work/serial.log
 case "$env" in
 qemu-tcg)
 	emu_version=$(qemu-system-x86_64 --version | head -n 1)
-	cpu="EPYC,+svm,+npt"
+	cpu="${cpu_model:-EPYC},+svm,+npt"
 	accel=tcg
 	# Several CPUs in one host thread, taking turns: with a thread each
 	# (thread=multi, QEMU 7.2) a CPU ran code that another had just patched
@@ -197,7 +219,7 @@ qemu-kvm)
 		-kernel "$kernel" -initrd "$initrd" -append "$cmdline") ;;
 bochs)
 	emu_version=$(dpkg-query -W -f='bochs ${Version}' bochs 2>/dev/null || echo bochs)
-	cpu=corei7_skylake_x
+	cpu=${cpu_model:-corei7_skylake_x}
 	mkdir -p "$work/iso/isolinux"
 	cp /usr/lib/ISOLINUX/isolinux.bin /usr/lib/syslinux/modules/bios/ldlinux.c32 "$work/iso/isolinux/"
 	cp "$kernel" "$work/iso/bzImage"

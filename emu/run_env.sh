@@ -12,7 +12,7 @@ usage() {
 	cat <<USAGE
 usage: $0 --env bochs|qemu-tcg|qemu-kvm --kernel BZIMAGE --bin-dir DIR --out DIR
           [--tests 'exit_a exit_b ...'] [--append 'KERNEL ARGS'] [--timeout S]
-          [--memory MB] [--smp N] [--dry-run] [-- TEST-OPTIONS...]
+          [--memory MB] [--smp N] [--cpu-model MODEL] [--dry-run] [-- TEST-OPTIONS...]
 
   --env       bochs: Intel VMX (Bochs, corei7_skylake_x, EPT), instruction-
               count TSC; qemu-tcg: AMD SVM (QEMU TCG, EPYC with NPT);
@@ -28,6 +28,7 @@ usage: $0 --env bochs|qemu-tcg|qemu-kvm --kernel BZIMAGE --bin-dir DIR --out DIR
               qemu-tcg 1200, qemu-kvm 600)
   --memory    guest memory in MiB (default 1024)
   --smp       CPUs of the emulated machine (default 1; emu/boot.sh --help)
+  --cpu-model the emulated CPU model (emu/boot.sh --help)
   --dry-run   check the arguments and the emulator, start nothing
 TEST-OPTIONS go to every exit test (-n, -t, --target-cycles, --counters, -v).
 The kernel's own KVM selftests in --bin-dir (kvm_*) always run too.
@@ -54,7 +55,7 @@ while [ $# -gt 0 ]; do
 		[ $# -ge 2 ] || die_usage "$1 needs a value"
 		if [ "$1" = --bin-dir ]; then bin_dir=$2; else tests=$2; fi
 		shift 2 ;;
-	--env | --kernel | --out | --append | --timeout | --memory | --smp)
+	--env | --kernel | --out | --append | --timeout | --memory | --smp | --cpu-model)
 		[ $# -ge 2 ] || die_usage "$1 needs a value"
 		boot_opts+=("$1" "$2")	# for boot.sh, which checks them
 		shift 2 ;;

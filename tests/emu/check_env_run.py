@@ -21,8 +21,8 @@ Both: the vendor is the emulator's (bochs: vmx, qemu-tcg: svm), every binary
 stats descriptor of a VM and a vCPU follows api.rst (only histograms have
 more than one element: metadata stats_abi), the kernel's own KVM selftests
 pass (the series' own, kvm_exit_stats_test, skips on the stock kernel), and
-a test may only skip for a known limit of the environment (KNOWN_SKIPS),
-with that reason.
+a test may only skip for a known limit of the environment (KNOWN_SKIPS) or
+of its emulated CPU model (MODEL_SKIPS), with that reason.
 Prints ok / not ok lines; exits 1 if anything is wrong.
 """
 import argparse
@@ -60,14 +60,21 @@ KNOWN_SKIPS = {
         # Debian's Bochs 2.7 is built without XSAVE for corei7_skylake_x, so
         # the kernel under test has no XSAVE for KVM to offer (cpu_flags).
         "exit_xsetbv": "KVM does not offer XSAVE to guests",
-        # corei7_skylake_x has no VMX preemption timer (preemption_timer=N).
+        # Its CPUs have no VMX preemption timer (preemption_timer=N).
         "exit_preemption_timer": "preemption_timer=N",
-        # Nor IBRS/IBPB, nor IA32_ARCH_CAPABILITIES.TSX_CTRL (cpu_flags).
-        "exit_wr_ibrs_msr": "KVM does not offer IA32_SPEC_CTRL",
-        "exit_wr_ibpb_msr": "KVM does not offer IBPB",
+        # Nor IA32_ARCH_CAPABILITIES.TSX_CTRL (cpu_flags; Bochs has no TSX).
         "exit_wr_tsx_ctrl_msr": "KVM does not offer IA32_TSX_CTRL",
     },
     "qemu-kvm": {},
+}
+# Skips of one emulated CPU model (environment_detail.emulated_cpu): Bochs'
+# corei7_skylake_x (the default) has no IBRS/IBPB; its tigerlake has them
+# (--cpu-model tigerlake), where these two tests must pass.
+MODEL_SKIPS = {
+    ("bochs", "corei7_skylake_x"): {
+        "exit_wr_ibrs_msr": "KVM does not offer IA32_SPEC_CTRL",
+        "exit_wr_ibpb_msr": "KVM does not offer IBPB",
+    },
 }
 # Skips of a machine with one CPU only (emulated_cpus 1, the default): the
 # IPI tests' sender busy-waits for the receiver, which needs a CPU too.
@@ -146,7 +153,7 @@ def main(argv):
         unmeasurable = (status == "skip" and a.env == "qemu-tcg"
                         and (t.get("status_reason") or "").startswith("not measurable here"))
         if status == "skip" and not unmeasurable:
-            want = KNOWN_SKIPS[a.env].get(name)
+            want = KNOWN_SKIPS[a.env].get(name) or MODEL_SKIPS.get((a.env, detail.get("emulated_cpu")), {}).get(name)
             if want is None and detail.get("emulated_cpus") == 1:
                 want = ONE_CPU_SKIPS.get(name)
             check(want is not None and want in (t.get("status_reason") or ""),
