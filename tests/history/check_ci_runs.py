@@ -40,6 +40,12 @@ def hist(db, *args):
     return r.returncode, r.stdout, r.stderr
 
 
+def machine(r):
+    """./history's options naming the machine of run r (hostname, CPU model)."""
+    return ((["--host", r["hostname"]] if r["hostname"] not in ("-", "", None) else [])
+            + (["--cpu", r["cpu_model"]] if r.get("cpu_model") else []))
+
+
 def show(text):
     for line in text.rstrip("\n").splitlines():
         print(f"#   {line}")
@@ -86,9 +92,9 @@ def main(argv):
         envs = sorted({r["environment"] for r in listed})
         for env in envs:
             rc, out, err = hist(db, "kernels", test, "--env", env)
-            if rc == 2 and "machines" in err:   # several hosts in one environment: the first one
-                host = next(r["hostname"] for r in listed if r["environment"] == env)
-                rc, out, err = hist(db, "kernels", test, "--env", env, "--host", host)
+            if rc == 2 and "machines" in err:   # several machines in one environment: the first one
+                first_run = next(r for r in listed if r["environment"] == env)
+                rc, out, err = hist(db, "kernels", test, "--env", env, *machine(first_run))
             check(rc == 0 and "median (TSC cycles)" in out, f"kernels {test} --env {env}", out + err)
             show(out)
         kernels = {}
@@ -106,7 +112,9 @@ def main(argv):
         pair = None
         for env in envs:
             on = [r for r in listed if r["environment"] == env]
-            on = [r for r in on if r["hostname"] == on[-1]["hostname"]]
+            # One machine: ./history's (hostname, CPU model, environment);
+            # an emulator run with --cpu-model is another machine.
+            on = [r for r in on if (r["hostname"], r["cpu_model"]) == (on[-1]["hostname"], on[-1]["cpu_model"])]
             base = next((r for r in reversed(on[:-1])
                          if tests_of.get(r["run_id"], set()) & tests_of.get(on[-1]["run_id"], set())), None)
             if base:
@@ -115,7 +123,7 @@ def main(argv):
         if pair:
             env, latest, base = pair
             rc, out, err = hist(db, "latest", "--env", env, "--baseline", base["run_id"], "--only-common",
-                                *(["--host", latest["hostname"]] if latest["hostname"] != "-" else []))
+                                *machine(latest))
             check(rc == 0 and "baseline" in out and latest["run_id"] in out + err,
                   f"latest --env {env}: {latest['run_id']} against {base['run_id']}, by ./compare", out + err)
             show(out)
@@ -132,9 +140,11 @@ def main(argv):
         rc, out, _ = hist(db, "slower", "5", "--since", first["run_id"])
         show(out)
         env = "qemu-tcg" if "qemu-tcg" in envs else envs[0]
-        host = [] if env != "native" else ["--host", next(r["hostname"] for r in listed if r["environment"] == env)]
         plot_dir = os.path.join(tmp, "trend")
-        rc, out, err = hist(db, "plot", test, "--env", env, *host, "--out", plot_dir)
+        rc, out, err = hist(db, "plot", test, "--env", env, "--out", plot_dir)
+        if rc == 2 and "machines" in err:   # several machines in one environment: the latest one
+            rc, out, err = hist(db, "plot", test, "--env", env,
+                                *machine([r for r in listed if r["environment"] == env][-1]), "--out", plot_dir)
         files = sorted(os.listdir(plot_dir)) if os.path.isdir(plot_dir) else []
         want = {"trend.dat", "trend.gp"} | ({"trend.png", "trend.svg"} if shutil.which("gnuplot") else set())
         check(rc == 0 and want <= set(files), f"plot {test} --env {env}: {', '.join(files)}", out + err)
