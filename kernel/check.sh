@@ -29,8 +29,10 @@ LINUX=6.1: kernel/patches-6.1/*.patch against linux-source-6.1):
      build, the same of size 1 must
   5. documentation: every .rst file the series touches parses under
      docutils (kernel/rstcheck.py) with no message that the stock file
-     does not have, and scripts/kernel-doc -Wall reports nothing new in
-     the .c and .h files it touches
+     does not have, scripts/kernel-doc -Wall reports nothing new in
+     the .c and .h files it touches, and every module parameter the
+     series adds has an entry in admin-guide/kernel-parameters.txt and
+     in exit-stats.rst
   6. as modules (KVM=m KVM_INTEL=m KVM_AMD=m): make W=1 modules with
      CONFIG_KVM_WERROR=y, which also links kvm.ko, kvm-intel.ko and
      kvm-amd.ko (catches missing exports)
@@ -261,6 +263,21 @@ for f in "${sources[@]}"; do
 	[[ -z $msgs ]] || die "kernel-doc on $f:"$'\n'"$msgs"
 done
 echo "   ok ${#sources[@]} source files (kernel-doc ${kdoc_w:-default warnings})"
+# Every module parameter the series adds is in kernel-parameters.txt (as
+# MODULE.NAME=, the module from the file's directory) and exit-stats.rst.
+params=$(awk '/^\+\+\+ b\// { f = substr($2, 3) }
+	/^\+module_param(_cb)?\(/ { n = $0; sub(/^[^(]*\(/, "", n); sub(/[, ].*/, "", n)
+		m = f ~ /^arch\/x86\/kvm\/vmx\// ? "kvm-intel" : f ~ /^arch\/x86\/kvm\/svm\// ? "kvm-amd" : "kvm"
+		print m "." n }' "${patches[@]}" | sort -u)
+[[ -n $params ]] || die "no module parameters found in the series (the parameter check reads '+module_param(NAME,' lines)"
+kparams=$src/Documentation/admin-guide/kernel-parameters.txt
+for mp in $params; do
+	grep -Eq "^[[:space:]]+${mp//./\\.}=" "$kparams" ||
+		die "module parameter $mp has no '$mp=' entry in Documentation/admin-guide/kernel-parameters.txt"
+	grep -Fq "\`\`${mp#*.}\`\`" "$src/Documentation/virt/kvm/x86/exit-stats.rst" ||
+		die "module parameter $mp is not in Documentation/virt/kvm/x86/exit-stats.rst"
+done
+echo "   ok $(wc -w <<<"$params") module parameters documented ($(echo $params))"
 
 echo "== 6. modules: KVM=m KVM_INTEL=m KVM_AMD=m KVM_WERROR=y W=1"
 configure "$work/out-modules" m
