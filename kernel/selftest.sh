@@ -86,7 +86,7 @@ if [[ ! -f $stamp || $(<"$stamp") != "$want" ]]; then
 		"linux-source-$linux/Makefile" "linux-source-$linux/Kbuild" "linux-source-$linux/Kconfig" \
 		"linux-source-$linux/scripts" "linux-source-$linux/include" "linux-source-$linux/arch/x86" \
 		"linux-source-$linux/tools" "linux-source-$linux/virt" "linux-source-$linux/Documentation/virt" \
-		"linux-source-$linux/usr"
+		"linux-source-$linux/Documentation/admin-guide/kernel-parameters.txt" "linux-source-$linux/usr"
 	[[ -f $src/Makefile ]] || die "unexpected tarball layout: no $src/Makefile"
 	for p in "${patches[@]}"; do
 		patch -d "$src" -p1 --batch --forward --fuzz=0 --quiet <"$p" ||
