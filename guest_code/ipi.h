@@ -90,8 +90,7 @@ static void ipi_receiver(uint64_t n)
 
 	if (!n)
 		return;
-	/* The driver turned interrupts on (irqs_on, for the sender). */
-	__asm__ __volatile__("cli" ::: "memory");
+	/* Interrupts are off here: ipi_guest_setup() and each "sti; hlt; cli". */
 	while (READ_ONCE(ipi_stop_taken) != run) {
 		guest_event(1);
 		ipi_sti_hlt();
